@@ -1,0 +1,21 @@
+// Swift cannot import HDF5's macro "constants" (they expand to global ids initialised by H5open),
+// so each one is exposed as a static inline function.
+#include <hdf5.h>
+
+static inline hid_t ebjr_H5P_DEFAULT(void) { return H5P_DEFAULT; }
+static inline hid_t ebjr_H5S_ALL(void) { return H5S_ALL; }
+static inline hid_t ebjr_H5T_NATIVE_FLOAT(void) { return H5T_NATIVE_FLOAT; }
+static inline hid_t ebjr_H5T_NATIVE_DOUBLE(void) { return H5T_NATIVE_DOUBLE; }
+static inline hid_t ebjr_H5T_NATIVE_INT32(void) { return H5T_NATIVE_INT32; }
+static inline hid_t ebjr_H5T_NATIVE_INT64(void) { return H5T_NATIVE_INT64; }
+static inline hid_t ebjr_H5T_NATIVE_UINT8(void) { return H5T_NATIVE_UINT8; }
+static inline hid_t ebjr_H5T_NATIVE_UINT64(void) { return H5T_NATIVE_UINT64; }
+static inline hid_t ebjr_H5T_C_S1(void) { return H5T_C_S1; }
+static inline hid_t ebjr_H5P_FILE_ACCESS(void) { return H5P_FILE_ACCESS; }
+static inline hid_t ebjr_H5P_DATASET_CREATE(void) { return H5P_DATASET_CREATE; }
+static inline unsigned ebjr_H5F_ACC_TRUNC(void) { return H5F_ACC_TRUNC; }
+static inline unsigned ebjr_H5F_ACC_EXCL(void) { return H5F_ACC_EXCL; }
+static inline unsigned ebjr_H5F_ACC_RDONLY(void) { return H5F_ACC_RDONLY; }
+static inline unsigned ebjr_H5F_ACC_RDWR(void) { return H5F_ACC_RDWR; }
+static inline size_t ebjr_H5T_VARIABLE(void) { return H5T_VARIABLE; }
+static inline unsigned ebjr_H5F_OBJ_ALL(void) { return H5F_OBJ_ALL; }

@@ -1,0 +1,13 @@
+// The umbrella module: `import EBJR` brings in every layer of the toolkit.
+@_exported import EBJRKernels
+@_exported import EBJRTensor
+@_exported import EBJRNN
+@_exported import EBJROptimizers
+@_exported import EBJRHDF5
+@_exported import EBJRData
+@_exported import EBJRCheckpoint
+@_exported import EBJRRouting
+@_exported import EBJREvaluation
+@_exported import EBJRTraining
+@_exported import EBJRLang
+@_exported import EBJRExport
