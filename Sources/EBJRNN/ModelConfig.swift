@@ -1,0 +1,196 @@
+import EBJRTensor
+
+/// The serialisable description of one layer: the vocabulary of recipes, checkpoints and exports.
+public enum LayerConfig: Equatable, Sendable {
+    case linear(inputFeatures: Int, outputFeatures: Int, bias: Bool)
+    case conv2d(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int, padding: Int, bias: Bool)
+    case relu
+    case tanh
+    case maxPool2d(kernelSize: Int, stride: Int)
+    case flatten
+    case dropout(probability: Float)
+
+    /// The short type name used in recipes and files (`linear`, `conv2d`, `relu`, …).
+    public var typeName: String {
+        switch self {
+        case .linear: "linear"
+        case .conv2d: "conv2d"
+        case .relu: "relu"
+        case .tanh: "tanh"
+        case .maxPool2d: "maxpool2d"
+        case .flatten: "flatten"
+        case .dropout: "dropout"
+        }
+    }
+}
+
+extension LayerConfig: Codable {
+    private enum Keys: String, CodingKey {
+        case type, inputFeatures = "in", outputFeatures = "out", bias, inputChannels = "in_channels",
+             outputChannels = "out_channels", kernelSize = "kernel_size", stride, padding, probability = "p"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: Keys.self)
+        let type = try c.decode(String.self, forKey: .type)
+        switch type {
+        case "linear":
+            self = .linear(inputFeatures: try c.decode(Int.self, forKey: .inputFeatures),
+                           outputFeatures: try c.decode(Int.self, forKey: .outputFeatures),
+                           bias: try c.decodeIfPresent(Bool.self, forKey: .bias) ?? true)
+        case "conv2d":
+            self = .conv2d(inputChannels: try c.decode(Int.self, forKey: .inputChannels),
+                           outputChannels: try c.decode(Int.self, forKey: .outputChannels),
+                           kernelSize: try c.decode(Int.self, forKey: .kernelSize),
+                           stride: try c.decodeIfPresent(Int.self, forKey: .stride) ?? 1,
+                           padding: try c.decodeIfPresent(Int.self, forKey: .padding) ?? 0,
+                           bias: try c.decodeIfPresent(Bool.self, forKey: .bias) ?? true)
+        case "relu": self = .relu
+        case "tanh": self = .tanh
+        case "maxpool2d":
+            let k = try c.decode(Int.self, forKey: .kernelSize)
+            self = .maxPool2d(kernelSize: k, stride: try c.decodeIfPresent(Int.self, forKey: .stride) ?? k)
+        case "flatten": self = .flatten
+        case "dropout": self = .dropout(probability: try c.decode(Float.self, forKey: .probability))
+        default:
+            throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription:
+                "unknown layer type '\(type)' (expected linear, conv2d, relu, tanh, maxpool2d, flatten, dropout)")
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(typeName, forKey: .type)
+        switch self {
+        case let .linear(i, o, b):
+            try c.encode(i, forKey: .inputFeatures); try c.encode(o, forKey: .outputFeatures); try c.encode(b, forKey: .bias)
+        case let .conv2d(i, o, k, s, p, b):
+            try c.encode(i, forKey: .inputChannels); try c.encode(o, forKey: .outputChannels)
+            try c.encode(k, forKey: .kernelSize); try c.encode(s, forKey: .stride); try c.encode(p, forKey: .padding)
+            try c.encode(b, forKey: .bias)
+        case let .maxPool2d(k, s): try c.encode(k, forKey: .kernelSize); try c.encode(s, forKey: .stride)
+        case let .dropout(p): try c.encode(p, forKey: .probability)
+        case .relu, .tanh, .flatten: break
+        }
+    }
+}
+
+/// A feed-forward classifier: input shape (without the batch axis) and its layers in order.
+public struct ModelConfig: Codable, Equatable, Sendable {
+    /// Shape of one sample, e.g. `[784]` for an MLP or `[1, 28, 28]` for a CNN.
+    public var inputShape: [Int]
+    public var layers: [LayerConfig]
+
+    public init(inputShape: [Int], layers: [LayerConfig]) {
+        self.inputShape = inputShape
+        self.layers = layers
+    }
+
+    private enum CodingKeys: String, CodingKey { case inputShape = "input_shape", layers }
+
+    /// An MLP `sizes[0]-sizes[1]-…` with ReLU between linear layers (e.g. `[784, 32, 10]`).
+    public static func mlp(_ sizes: [Int]) -> ModelConfig {
+        precondition(sizes.count >= 2, "mlp: need at least input and output sizes")
+        var layers: [LayerConfig] = []
+        for i in 0..<(sizes.count - 1) {
+            if i > 0 { layers.append(.relu) }
+            layers.append(.linear(inputFeatures: sizes[i], outputFeatures: sizes[i + 1], bias: true))
+        }
+        return ModelConfig(inputShape: [sizes[0]], layers: layers)
+    }
+
+    /// METHOD.md §6's CNN: `conv3x3(1→32)-ReLU-conv3x3(32→64)-ReLU-maxpool2-flatten-fc(9216→128)-ReLU-fc(128→classes)`.
+    public static func fashionCNN(classes: Int = 10) -> ModelConfig {
+        ModelConfig(inputShape: [1, 28, 28], layers: [
+            .conv2d(inputChannels: 1, outputChannels: 32, kernelSize: 3, stride: 1, padding: 0, bias: true), .relu,
+            .conv2d(inputChannels: 32, outputChannels: 64, kernelSize: 3, stride: 1, padding: 0, bias: true), .relu,
+            .maxPool2d(kernelSize: 2, stride: 2), .flatten,
+            .linear(inputFeatures: 9216, outputFeatures: 128, bias: true), .relu,
+            .linear(inputFeatures: 128, outputFeatures: classes, bias: true),
+        ])
+    }
+
+    /// Output shapes after each layer (without the batch axis), or an error naming the first layer that does
+    /// not fit its input.
+    public func outputShapes() throws -> [[Int]] {
+        var shape = inputShape
+        var shapes: [[Int]] = []
+        for (index, layer) in layers.enumerated() {
+            func mismatch(_ expected: String) -> ModelConfigError {
+                .shapeMismatch(layer: index, type: layer.typeName, input: shape, expected: expected)
+            }
+            switch layer {
+            case let .linear(i, o, _):
+                guard shape == [i] else { throw mismatch("[\(i)]") }
+                shape = [o]
+            case let .conv2d(i, o, k, s, p, _):
+                guard shape.count == 3, shape[0] == i else { throw mismatch("[\(i), H, W]") }
+                let h = (shape[1] + 2 * p - k) / s + 1, w = (shape[2] + 2 * p - k) / s + 1
+                guard h > 0, w > 0 else { throw mismatch("an image of at least \(k)×\(k)") }
+                shape = [o, h, w]
+            case let .maxPool2d(k, s):
+                guard shape.count == 3, shape[1] >= k, shape[2] >= k else { throw mismatch("[C, H ≥ \(k), W ≥ \(k)]") }
+                shape = [shape[0], (shape[1] - k) / s + 1, (shape[2] - k) / s + 1]
+            case .flatten: shape = [shape.reduce(1, *)]
+            case .relu, .tanh, .dropout: break
+            }
+            shapes.append(shape)
+        }
+        return shapes
+    }
+
+    /// Number of output classes (the last layer's output size).
+    public var outputCount: Int { (try? outputShapes().last?.reduce(1, *)) ?? 0 }
+
+    /// FLOPs of one forward pass of one sample as METHOD.md §6 counts them: 2 × multiply-accumulates of linear
+    /// and convolution layers (bias, activations and pooling not counted).
+    public var flops: Int {
+        guard let shapes = try? outputShapes() else { return 0 }
+        var total = 0
+        var input = inputShape
+        for (layer, output) in zip(layers, shapes) {
+            switch layer {
+            case let .linear(i, o, _): total += 2 * i * o
+            case let .conv2d(i, o, k, _, _, _): total += 2 * i * k * k * o * output[1] * output[2]
+            default: break
+            }
+            input = output
+        }
+        _ = input
+        return total
+    }
+
+    /// Builds the model with torch-default initialisation from `generator`.
+    public func makeModel(generator: inout RandomGenerator) throws -> Sequential {
+        _ = try outputShapes()
+        var modules: [Module] = []
+        for layer in layers {
+            switch layer {
+            case let .linear(i, o, b):
+                modules.append(Linear(inputFeatures: i, outputFeatures: o, bias: b, generator: &generator))
+            case let .conv2d(i, o, k, s, p, b):
+                modules.append(Conv2d(inputChannels: i, outputChannels: o, kernelSize: k, stride: s, padding: p, bias: b,
+                                      generator: &generator))
+            case .relu: modules.append(ReLU())
+            case .tanh: modules.append(Tanh())
+            case let .maxPool2d(k, s): modules.append(MaxPool2d(kernelSize: k, stride: s))
+            case .flatten: modules.append(Flatten())
+            case let .dropout(p):
+                modules.append(Dropout(probability: p, generator: RandomGenerator(seed: generator.next())))
+            }
+        }
+        return Sequential(modules)
+    }
+}
+
+/// Errors in a model description.
+public enum ModelConfigError: Error, CustomStringConvertible, Equatable {
+    case shapeMismatch(layer: Int, type: String, input: [Int], expected: String)
+
+    public var description: String {
+        switch self {
+        case let .shapeMismatch(layer, type, input, expected):
+            "model layer \(layer) (\(type)) receives shape \(input) but expects \(expected)"
+        }
+    }
+}
