@@ -31,7 +31,7 @@ let package = Package(
 
         // Storage and data
         .target(name: "EBJRHDF5", dependencies: ["CHDF5"]),
-        .target(name: "EBJRData", dependencies: ["CZlib", "EBJRHDF5"], swiftSettings: nativeCPU),
+        .target(name: "EBJRData", dependencies: ["CZlib", "EBJRHDF5", "EBJRTensor"], swiftSettings: nativeCPU),
         .target(name: "EBJRCheckpoint", dependencies: ["EBJRHDF5", "EBJRTensor", "EBJRNN", "EBJROptimizers"]),
 
         // Routing (pure) -> evaluation (reports)

@@ -14,17 +14,15 @@ public final class GradientNode {
 }
 
 /// Whether operations record gradient history. Training code leaves it on; inference turns it off.
+/// The flag is task-local, so concurrent tasks (and parallel tests) do not see each other's setting.
 public enum GradMode {
-    nonisolated(unsafe) public static var isEnabled = true
+    @TaskLocal public static var isEnabled = true
 }
 
 /// Runs `body` with gradient recording off: results carry no history and no `requiresGrad`.
 @discardableResult
 public func noGrad<T>(_ body: () throws -> T) rethrows -> T {
-    let previous = GradMode.isEnabled
-    GradMode.isEnabled = false
-    defer { GradMode.isEnabled = previous }
-    return try body()
+    try GradMode.$isEnabled.withValue(false) { try body() }
 }
 
 extension Tensor {

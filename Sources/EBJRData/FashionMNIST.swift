@@ -1,0 +1,63 @@
+import Foundation
+
+/// Fashion-MNIST as shipped by Debian's `dataset-fashion-mnist`, with the splits of METHOD.md §5:
+/// train = first 50,000 training images, validation = last 10,000, test = the 10,000 test images.
+/// Pixels are `uint8 / 255`, no other normalisation.
+public enum FashionMNIST {
+    /// Default folder of the Debian package (override with `EBJR_FASHION_MNIST_DIR`).
+    public static var defaultDirectory: String {
+        ProcessInfo.processInfo.environment["EBJR_FASHION_MNIST_DIR"] ?? "/usr/share/datasets/fashion-mnist"
+    }
+
+    public static let classNames = ["t-shirt/top", "trouser", "pullover", "dress", "coat", "sandal", "shirt",
+                                    "sneaker", "bag", "ankle-boot"]
+
+    /// The three splits.
+    public enum Split: String, CaseIterable, Sendable, Codable {
+        case train, validation, test
+    }
+
+    /// Number of training images used for the train split (the rest are validation).
+    public static let trainCount = 50_000
+
+    /// Loads one split. `flatten` gives samples of shape `[784]`, otherwise `[1, 28, 28]`.
+    public static func load(_ split: Split, directory: String = defaultDirectory, flatten: Bool = false) throws -> Dataset {
+        let prefix = split == .test ? "t10k" : "train"
+        let all = try loadFiles(images: "\(directory)/\(prefix)-images-idx3-ubyte.gz",
+                                labels: "\(directory)/\(prefix)-labels-idx1-ubyte.gz",
+                                flatten: flatten, name: "fashion-mnist/\(split.rawValue)")
+        switch split {
+        case .test: return all
+        case .train: return all.subset(Array(0..<min(trainCount, all.count)), name: all.name)
+        case .validation: return all.subset(Array(min(trainCount, all.count)..<all.count), name: all.name)
+        }
+    }
+
+    /// Reads an images/labels pair of IDX files and checks that they agree.
+    public static func loadFiles(images: String, labels: String, flatten: Bool, name: String) throws -> Dataset {
+        let (imageDims, pixels) = try IDXReader.read(path: images, expectedMagic: IDXReader.imagesMagic)
+        let (labelDims, labelBytes) = try IDXReader.read(path: labels, expectedMagic: IDXReader.labelsMagic)
+        guard imageDims[0] == labelDims[0] else {
+            throw DataError.countMismatch(images: images, imageCount: imageDims[0], labels: labels, labelCount: labelDims[0])
+        }
+        let labelValues = labelBytes.map { Int($0) }
+        if let bad = labelValues.firstIndex(where: { $0 >= classNames.count }) {
+            throw DataError.labelOutOfRange(path: labels, index: bad, label: labelValues[bad], classes: classNames.count)
+        }
+        let features = pixels.map { Float($0) / 255 }
+        let shape = flatten ? [imageDims[1] * imageDims[2]] : [1, imageDims[1], imageDims[2]]
+        return Dataset(features: features, labels: labelValues, sampleShape: shape, classNames: classNames, name: name)
+    }
+
+    /// Resolves class names or indices (e.g. `sandal`, `7`, `ankle boot`) to label indices.
+    public static func classIndices(_ names: [String]) throws -> [Int] {
+        try names.map { name in
+            if let index = Int(name), classNames.indices.contains(index) { return index }
+            let key = name.lowercased().replacingOccurrences(of: " ", with: "-").replacingOccurrences(of: "_", with: "-")
+            if let index = classNames.firstIndex(where: { $0 == key || $0.replacingOccurrences(of: "/top", with: "") == key }) {
+                return index
+            }
+            throw DataError.unknownClass(name: name, known: classNames)
+        }
+    }
+}
