@@ -1,0 +1,22 @@
+import ArgumentParser
+import Foundation
+import EBJR
+
+/// The `ebjr` command-line tool: a root command with one subcommand per job.
+@main
+struct EBJRCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ebjr",
+        abstract: "Energy-based joint reasoning: train side and deep models, distill, route, evaluate, export.",
+        version: toolkitVersion,
+        subcommands: [TrainCommand.self, DistillCommand.self]
+    )
+}
+
+/// Runs `body`, turning toolkit errors into one line on standard error and exit code 1.
+func runReportingErrors(_ body: () throws -> Void) throws {
+    do { try body() } catch let error as ExitCode { throw error } catch {
+        FileHandle.standardError.write("error: \(error)\n".data(using: .utf8)!)
+        throw ExitCode(1)
+    }
+}

@@ -1,0 +1,1 @@
+public let toolkitVersion = "0.1.0"
