@@ -1,0 +1,65 @@
+/// What an ONNX export adds to the plain `input → logits` graph: the routing outputs and the metadata.
+public struct ONNXExportOptions: Equatable, Sendable {
+    /// The energy score of METHOD.md §2 as extra graph outputs.
+    public struct EnergyOutput: Equatable, Sendable {
+        /// Temperature `T > 0` of `E_T(z) = −T · log Σ_k exp(z_k / T)`.
+        public var temperature: Float
+        /// Logit columns the energy is taken over (e.g. the `m` subset columns of a specialized model with an
+        /// extra "other" output); `nil` means all `K` columns.
+        public var columns: Range<Int>?
+        /// When set, the model also outputs `accept = energy ≤ threshold` (bool, one per sample).
+        public var threshold: Float?
+
+        public init(temperature: Float = 1, columns: Range<Int>? = nil, threshold: Float? = nil) {
+            self.temperature = temperature
+            self.columns = columns
+            self.threshold = threshold
+        }
+    }
+
+    /// Adds the `energy` output `[batch]` (and `accept` when a threshold is set); `nil` exports logits only.
+    public var energy: EnergyOutput?
+    /// One name per output column, stored as a JSON array in the metadata (`ebjr.class_names`).
+    public var classNames: [String]?
+    /// Original class indices a specialized model was trained for, stored as a JSON array (`ebjr.subset`).
+    public var subset: [Int]?
+    /// Where the weights came from (a checkpoint path or run id), stored as `ebjr.source_checkpoint`.
+    public var sourceCheckpoint: String?
+    /// Version of the toolkit that wrote the file (`producer_version` and `ebjr.toolkit_version`).
+    public var toolkitVersion: String
+    /// Name of the ONNX graph.
+    public var graphName: String
+
+    public init(energy: EnergyOutput? = nil, classNames: [String]? = nil, subset: [Int]? = nil,
+                sourceCheckpoint: String? = nil, toolkitVersion: String = "unversioned", graphName: String = "ebjr") {
+        self.energy = energy
+        self.classNames = classNames
+        self.subset = subset
+        self.sourceCheckpoint = sourceCheckpoint
+        self.toolkitVersion = toolkitVersion
+        self.graphName = graphName
+    }
+}
+
+/// Keys of the `metadata_props` an export writes (read them with
+/// `onnxruntime.InferenceSession(...).get_modelmeta().custom_metadata_map`).
+public enum ONNXMetadataKey {
+    /// The `ModelConfig` as JSON (same encoding as recipes and checkpoints).
+    public static let modelConfig = "ebjr.model_config"
+    /// Class names, a JSON array of strings, one per logit column.
+    public static let classNames = "ebjr.class_names"
+    /// A specialized model's class subset, a JSON array of original class indices.
+    public static let subset = "ebjr.subset"
+    /// Energy temperature `T`.
+    public static let temperature = "ebjr.temperature"
+    /// Logit columns of the energy, JSON `[start, end)`.
+    public static let energyColumns = "ebjr.energy_columns"
+    /// Acceptance threshold `τ` (accept iff energy ≤ τ).
+    public static let threshold = "ebjr.threshold"
+    /// The score convention in words.
+    public static let scoreDefinition = "ebjr.score"
+    /// Toolkit version.
+    public static let toolkitVersion = "ebjr.toolkit_version"
+    /// Source checkpoint.
+    public static let sourceCheckpoint = "ebjr.source_checkpoint"
+}
