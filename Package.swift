@@ -47,7 +47,8 @@ let package = Package(
                 dependencies: ["EBJRTensor", "EBJRNN", "EBJROptimizers", "EBJRRouting", "EBJRCheckpoint", "EBJRData"],
                 swiftSettings: nativeCPU),
         .target(name: "EBJRExport",
-                dependencies: ["EBJRNN", "EBJRCheckpoint", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+                dependencies: ["EBJRNN", "EBJRCheckpoint", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                exclude: ["Generated/README.md"]),
 
         // Umbrella and CLI
         .target(name: "EBJR",

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing (Debian packages, a Python venv with h5py/numpy/onnx/
+# onnxruntime/nbconvert), builds in release for the native CPU and runs the whole test suite.
+#   scripts/test.sh [extra swift test arguments, e.g. --filter EBJRTensorTests]
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+scripts/system-deps.sh
+EBJR_PYTHON=$(scripts/python-env.sh | tail -1)
+export EBJR_PYTHON
+echo "test: python for interop tests: $EBJR_PYTHON" >&2
+
+# Release build: numeric code is 10-100x slower in debug; -enable-testing keeps @testable imports working.
+swift build -c release -Xswiftc -enable-testing --build-tests
+swift test -c release -Xswiftc -enable-testing --skip-build "$@"
