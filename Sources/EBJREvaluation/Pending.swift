@@ -1,0 +1,1 @@
+// Evaluation and report writers: files land in the following commits.
