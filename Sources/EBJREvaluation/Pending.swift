@@ -1,1 +1,0 @@
-// Evaluation and report writers: files land in the following commits.
