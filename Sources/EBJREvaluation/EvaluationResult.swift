@@ -77,6 +77,7 @@ public struct ScoreEvaluation: Hashable, Sendable, Codable {
     public var aurocSideWrong: SplitValues<Double?>
     /// Specialized only: AUROC of the score for "out of subset".
     public var aurocOutOfSubset: SplitValues<Double?>?
+    /// One per criterion of the settings, in that order (`fixed` criteria for energy scores only).
     public var operatingPoints: [OperatingPointEvaluation]
     /// Accuracy vs acceptance / relative cost over the threshold sweep, thinned.
     public var curves: SplitValues<TradeoffCurve>

@@ -10,7 +10,8 @@ public enum SelectionCriterion: Hashable, Sendable, Codable, CustomStringConvert
     case guaranteed(epsilon: Double, delta: Double)
     /// Selective risk of the side model on accepted samples ≤ ε (the weaker promise).
     case selectiveRisk(epsilon: Double, delta: Double)
-    /// A threshold given outright (e.g. the paper's published negative-energy threshold).
+    /// An energy threshold given outright, in either convention (e.g. the paper's published negative-energy
+    /// threshold `t`). Applied to the energy scores only: a threshold means nothing on another score's scale.
     case fixed(ThresholdRule)
 
     public var description: String {
@@ -19,7 +20,7 @@ public enum SelectionCriterion: Hashable, Sendable, Codable, CustomStringConvert
         case let .accuracyTolerance(d): return "within \(points(d)) pp of deep"
         case let .guaranteed(e, d): return "guaranteed loss ≤ \(points(e)) pp (δ = \(d))"
         case let .selectiveRisk(e, d): return "selective risk ≤ \(percent(e)) (δ = \(d), weaker)"
-        case let .fixed(rule): return "fixed \(rule)"
+        case let .fixed(rule): return "fixed energy threshold \(rule)"
         }
     }
 
@@ -68,7 +69,7 @@ public enum SelectionCriterion: Hashable, Sendable, Codable, CustomStringConvert
 public struct EvaluationSettings: Hashable, Sendable, Codable {
     /// Scores (with temperatures) to evaluate for every side model.
     public var scores: [Score]
-    /// Operating points chosen on validation, in report order.
+    /// Operating points chosen on validation, in report order (`fixed` ones apply to energy scores only).
     public var criteria: [SelectionCriterion]
     /// Points kept per trade-off curve (for plots and CSV).
     public var curvePoints: Int

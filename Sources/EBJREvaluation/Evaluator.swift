@@ -98,6 +98,7 @@ public struct Evaluator: Sendable {
             let sweeps = SplitValues(validation: ThresholdSweep(outcomes.validation), test: ThresholdSweep(outcomes.test))
             var points: [OperatingPointEvaluation] = []
             for criterion in settings.criteria {
+                if case .fixed = criterion, score.name != "energy" { continue }
                 points.append(try withContext("\(context), \(criterion)") {
                     try operatingPoint(criterion, sweep: sweeps.validation, outcomes: outcomes,
                                        scored: SplitValues(validation: scoredValidation, test: scoredTest),

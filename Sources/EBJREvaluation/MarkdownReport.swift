@@ -20,13 +20,13 @@ public enum MarkdownReport {
         if !result.notes.isEmpty { md += "\n" }
 
         md += "## Summary (test): general and specialized side models side by side\n\n"
-        for (c, criterion) in result.settings.criteria.enumerated() {
+        for criterion in result.settings.criteria {
             md += "### \(cell(criterion.description))\n\n"
             md += "| side model | design | score | acceptance | routed | A_joint | Δ vs deep | relative cost | AUROC (side wrong) | AUROC (out of subset) | flags |\n"
             md += "|---|---|---|---|---|---|---|---|---|---|---|\n"
             for side in result.sideModels {
-                for s in side.scores where c < s.operatingPoints.count {
-                    let t = s.operatingPoints[c].test
+                for s in side.scores {
+                    guard let t = s.operatingPoints.first(where: { $0.criterion == criterion })?.test else { continue }
                     md += "| \(cell(side.name)) | \(side.kind) | \(scoreLabel(s.score)) | \(pct(t.statistics.acceptance)) | "
                         + "\(pct(1 - t.statistics.acceptance)) | \(pct(t.measuredJointAccuracy)) | "
                         + "\(signedPoints(t.measuredJointAccuracy - t.statistics.deepAccuracy)) | \(fixed(t.relativeCost, 3)) | "
