@@ -71,7 +71,9 @@ public enum MarkdownReport {
             + "test acceptance | test A_joint | test Δ | relative cost |\n|---|---|---|---|---|---|---|---|---|---|---|\n"
         for s in side.scores {
             for p in s.operatingPoints {
-                md += "| \(scoreLabel(s.score)) | \(cell(p.criterion.description)) | \(sig(p.rule.tau)) | \(sig(-p.rule.tau)) | "
+                let acceptsNothing = p.rule.tau == ThresholdSweep.acceptNothingThreshold
+                md += "| \(scoreLabel(s.score)) | \(cell(p.criterion.description)) | \(acceptsNothing ? "none (route all)" : sig(p.rule.tau)) | "
+                    + "\(acceptsNothing ? "none (route all)" : sig(-p.rule.tau)) | "
                     + "\(pct(p.validation.statistics.acceptance)) | \(pct(p.validation.measuredJointAccuracy)) | "
                     + "\(signedPoints(p.validation.measuredJointAccuracy - p.validation.statistics.deepAccuracy)) | "
                     + "\(pct(p.test.statistics.acceptance)) | \(pct(p.test.measuredJointAccuracy)) | "

@@ -1,6 +1,7 @@
 /// Every distinct operating point of a split, from the strictest (accept nothing) to the loosest.
 ///
-/// `points[0]` accepts nothing (threshold just below the smallest score); `points[j]` for `j ≥ 1` has as
+/// `points[0]` accepts nothing (threshold `acceptNothingThreshold`, below every finite score, so it routes
+/// everything on any split it is applied to); `points[j]` for `j ≥ 1` has as
 /// threshold the `j`-th smallest distinct score among eligible samples and accepts every eligible sample whose
 /// score is at most it. Counts are cumulative, so the whole sweep costs one sort.
 public struct ThresholdSweep: Sendable, Equatable {
@@ -10,8 +11,7 @@ public struct ThresholdSweep: Sendable, Equatable {
         let n = outcomes.count
         let deepCorrectCount = outcomes.deepCorrect.lazy.filter { $0 }.count
         let order = (0..<n).filter { outcomes.isEligible[$0] }.sorted { outcomes.scores[$0] < outcomes.scores[$1] }
-        let lowest = outcomes.scores.min() ?? 0
-        var current = SweepPoint(threshold: lowest.nextDown, sampleCount: n, deepCorrectCount: deepCorrectCount)
+        var current = SweepPoint(threshold: Self.acceptNothingThreshold, sampleCount: n, deepCorrectCount: deepCorrectCount)
         var points = [current]
         var j = 0
         while j < order.count {
@@ -25,6 +25,9 @@ public struct ThresholdSweep: Sendable, Equatable {
         }
         self.points = points
     }
+
+    /// The threshold that accepts nothing: `−Double.greatestFiniteMagnitude` (finite, so it survives JSON).
+    public static let acceptNothingThreshold = -Double.greatestFiniteMagnitude
 
     /// The point of the accept-nothing threshold.
     public var acceptNothing: SweepPoint { points[0] }

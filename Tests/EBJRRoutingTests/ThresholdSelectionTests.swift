@@ -17,7 +17,7 @@ private func tinySet() throws -> RoutingOutcomes {
         #expect(sweep.points.map(\.jointCorrectCount) == [8, 8, 8, 9, 8, 8, 7, 7, 6, 6, 5])
         #expect(sweep.points.map(\.harmfulCount) == [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4])
         #expect(sweep.acceptNothing.acceptedCount == 0)
-        #expect(sweep.acceptNothing.threshold < 0.1)
+        #expect(sweep.acceptNothing.threshold == ThresholdSweep.acceptNothingThreshold)
         #expect(sweep.point(atThreshold: 0.55).acceptedCount == 5)
         #expect(sweep.point(atThreshold: 0.0).acceptedCount == 0)
         #expect(sweep.point(atThreshold: 7).acceptedCount == 10)
@@ -57,6 +57,9 @@ private func tinySet() throws -> RoutingOutcomes {
         #expect(c.point.acceptedCount == 0)
         #expect(c.upperBound == 0)
         #expect(c.testedCount == 1)
+        // Routing everything means routing everything on any other split too, whatever its scores.
+        let other = try RoutingOutcomes(scores: [-1e300, -5, 0], sideCorrect: [false, false, false], deepCorrect: [true, true, true])
+        #expect(other.point(at: .scoreAtMost(c.point.threshold)).acceptedCount == 0)
         // Everything passes → the loosest threshold, no failure recorded.
         let d = try ThresholdSelection.guaranteed(epsilon: 0.7, delta: 0.05, sweep: sweep)
         #expect(d.point.threshold == 1.0)
