@@ -47,7 +47,7 @@ let package = Package(
                 dependencies: ["EBJRTensor", "EBJRNN", "EBJROptimizers", "EBJRRouting", "EBJRCheckpoint", "EBJRData"],
                 swiftSettings: nativeCPU),
         .target(name: "EBJRExport",
-                dependencies: ["EBJRNN", "EBJRCheckpoint", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                dependencies: ["EBJRNN", "EBJRCheckpoint", "EBJREvaluation", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["Generated/README.md"]),
 
         // Umbrella and CLI
@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "EBJRRoutingTests", dependencies: ["EBJRRouting", "EBJREvaluation", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRTrainingTests", dependencies: ["EBJRTraining", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRLangTests", dependencies: ["EBJRLang", "_EBJRTestSupport"]),
-        .testTarget(name: "EBJRExportTests", dependencies: ["EBJRExport", "_EBJRTestSupport"]),
+        .testTarget(name: "EBJRExportTests", dependencies: ["EBJRExport", "EBJREvaluation", "EBJRRouting", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRCLITests", dependencies: ["_EBJRTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -212,7 +212,7 @@ extension Recipe {
         guard every >= 0 else { throw node["checkpoint_every"].invalid("must be 0 or positive") }
         return TrainingSection(
             epochs: try positive("epochs", 10), batchSize: try positive("batch_size", 128), optimizer: optimizer,
-            learningRate: try float("learning_rate", 1e-3, 1e-12...10), momentum: try float("momentum", 0, 0...1),
+            learningRate: try float("learning_rate", 1e-3, 1e-12...1e6), momentum: try float("momentum", 0, 0...1),
             nesterov: try node["nesterov"].bool() ?? false, weightDecay: try float("weight_decay", 0, 0...10),
             beta1: try float("beta1", 0.9, 0...0.999_999), beta2: try float("beta2", 0.999, 0...0.999_999_9),
             epsilon: try float("epsilon", 1e-8, 1e-30...1), schedule: schedule, stepSize: try positive("step_size", 1),
