@@ -1,31 +1,112 @@
-/// GEMM implementation (placeholder: row-broadcast SIMD loop; replaced by the packed micro-kernel).
+/// The blocked GEMM behind `sgemm` (Goto/BLIS structure):
+///
+///     for each column block of C (nc ≤ ncMax)            – pack op(B)[pc…, jc…] into 16-column panels
+///       for each depth block (kc ≤ kcMax, balanced)
+///         for each row block (mc ≤ mcMax, balanced)      – pack op(A)[ic…, pc…] into 6-row panels
+///           for each B panel, for each A panel           – 6 × 16 micro-kernel over kc
+///
+/// The first depth block applies `β`, later ones accumulate (`β = 1`); `α` is applied on every store.
+/// Multi-threading splits C into disjoint column (or row) strips, each solved by this serial algorithm with its
+/// own pooled workspace. Problems with at most `SmallGemm.maxRows` rows skip packing entirely.
 enum PackedGemm {
+    /// Depth of a packed block: a 16-column B panel of `kcMax` steps is 16 KiB, resident in L1.
+    static let kcMax = 256
+    /// Rows of a packed A block (multiple of 6): `mcMax × kcMax` floats = 120 KiB, resident in L2.
+    static let mcMax = 120
+    /// Columns of a packed B block (multiple of 16): at most 3 MiB, in L3.
+    static let ncMax = 3072
+    /// Below this many multiply-adds (`m·n·k`) a call stays on the calling thread.
+    static let parallelThreshold = 1 << 21
+
     static func run(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int) {
-        // Materialise op(A) as m×k and op(B) as k×n, contiguous.
-        let aBuf = UnsafeMutablePointer<Float>.allocate(capacity: m * k)
-        let bBuf = UnsafeMutablePointer<Float>.allocate(capacity: k * n)
-        defer { aBuf.deallocate(); bBuf.deallocate() }
-        for i in 0..<m { for p in 0..<k { aBuf[i * k + p] = transA ? a[p * lda + i] : a[i * lda + p] } }
-        for p in 0..<k { for j in 0..<n { bBuf[p * n + j] = transB ? b[j * ldb + p] : b[p * ldb + j] } }
-        let cs = SendablePointer(c), asp = SendableConstPointer(UnsafePointer(aBuf)), bsp = SendableConstPointer(UnsafePointer(bBuf))
-        let chunks = min(threads, m)
-        parallelFor(chunks: chunks, threads: threads) { chunk in
-            let lo = chunk * m / chunks, hi = (chunk + 1) * m / chunks
-            let acc = UnsafeMutablePointer<Float>.allocate(capacity: n)
-            defer { acc.deallocate() }
-            for i in lo..<hi {
-                acc.update(repeating: 0, count: n)
-                for p in 0..<k {
-                    let av = asp.pointer[i * k + p]
-                    let brow = bsp.pointer + p * n
-                    for j in 0..<n { acc[j] += av * brow[j] }
-                }
-                let row = cs.pointer + i * ldc
-                if beta == 0 { for j in 0..<n { row[j] = alpha * acc[j] } }
-                else { for j in 0..<n { row[j] = alpha * acc[j] + beta * row[j] } }
+        let opA = StridedMatrix(a, ld: lda, transposed: transA)
+        let opB = StridedMatrix(b, ld: ldb, transposed: transB)
+        let work = m * n * k
+        let splitColumns = m <= SmallGemm.maxRows || n >= m
+        let unit = splitColumns ? GemmTile.nr : GemmTile.mr
+        let extent = splitColumns ? n : m
+        let parts = work < parallelThreshold ? 1 : max(1, min(threads, (extent + unit - 1) / unit))
+        if parts == 1 {
+            serial(opA, opB, m: m, n: n, k: k, alpha: alpha, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        let units = (extent + unit - 1) / unit
+        let cs = SendablePointer(c)
+        let operands = UncheckedBox((opA, opB))
+        parallelFor(chunks: parts, threads: parts) { part in
+            let lo = min(extent, part * units / parts * unit), hi = min(extent, (part + 1) * units / parts * unit)
+            if lo >= hi { return }
+            var (pa, pb) = operands.value
+            if splitColumns {
+                pb.base = pb.pointer(row: 0, col: lo)
+                serial(pa, pb, m: m, n: hi - lo, k: k, alpha: alpha, beta: beta, c: cs.pointer + lo, ldc: ldc)
+            } else {
+                pa.base = pa.pointer(row: lo, col: 0)
+                serial(pa, pb, m: hi - lo, n: n, k: k, alpha: alpha, beta: beta, c: cs.pointer + lo * ldc, ldc: ldc)
             }
         }
+    }
+
+    /// One thread: the small-row path, or the packed, blocked algorithm with a pooled workspace.
+    static func serial(_ a: StridedMatrix, _ b: StridedMatrix, m: Int, n: Int, k: Int, alpha: Float, beta: Float,
+                       c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if m <= SmallGemm.maxRows {
+            SmallGemm.run(a, b, m: m, n: n, k: k, alpha: alpha, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        let kcStep = balancedStep(k, limit: kcMax, multiple: 1)
+        let mcStep = balancedStep(m, limit: mcMax, multiple: GemmTile.mr)
+        let ncStep = balancedStep(n, limit: ncMax, multiple: GemmTile.nr)
+        GemmWorkspacePool.withWorkspace { workspace in
+            workspace.reserve(a: roundUp(mcStep, GemmTile.mr) * kcStep, b: roundUp(ncStep, GemmTile.nr) * kcStep)
+            let packedA = workspace.a, packedB = workspace.b
+            for jc in stride(from: 0, to: n, by: ncStep) {
+                let nc = min(ncStep, n - jc)
+                for pc in stride(from: 0, to: k, by: kcStep) {
+                    let kc = min(kcStep, k - pc)
+                    let blockBeta = pc == 0 ? beta : 1
+                    packB(b, p0: pc, j0: jc, kc: kc, nc: nc, into: packedB)
+                    for ic in stride(from: 0, to: m, by: mcStep) {
+                        let mc = min(mcStep, m - ic)
+                        packA(a, i0: ic, p0: pc, mc: mc, kc: kc, into: packedA)
+                        macroKernel(mc: mc, nc: nc, kc: kc, a: packedA, b: packedB,
+                                    c: c + ic * ldc + jc, ldc: ldc, alpha: alpha, beta: blockBeta)
+                    }
+                }
+            }
+        }
+    }
+
+    /// All micro-tiles of one packed `mc × kc` A block against one packed `kc × nc` B block.
+    private static func macroKernel(mc: Int, nc: Int, kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                                    c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, beta: Float) {
+        let mr = GemmTile.mr, nr = GemmTile.nr
+        for jr in stride(from: 0, to: nc, by: nr) {
+            let cols = min(nr, nc - jr)
+            let bPanel = b + jr * kc
+            for ir in stride(from: 0, to: mc, by: mr) {
+                let rows = min(mr, mc - ir)
+                let aPanel = a + ir * kc, tile = c + ir * ldc + jr
+                if rows == mr && cols == nr {
+                    gemmMicroKernel6x16(kc: kc, a: aPanel, b: bPanel, c: tile, ldc: ldc, alpha: alpha, beta: beta)
+                } else {
+                    gemmMicroKernelEdge(kc: kc, a: aPanel, b: bPanel, c: tile, ldc: ldc,
+                                        rows: rows, cols: cols, alpha: alpha, beta: beta)
+                }
+            }
+        }
+    }
+
+    /// The block size `≤ limit` (rounded up to `multiple`) that cuts `extent` into equal-sized blocks,
+    /// e.g. `k = 300` gives two blocks of 150 rather than 256 + 44.
+    static func balancedStep(_ extent: Int, limit: Int, multiple: Int) -> Int {
+        let blocks = max(1, (extent + limit - 1) / limit)
+        return max(multiple, roundUp((extent + blocks - 1) / blocks, multiple))
+    }
+
+    @inline(__always) static func roundUp(_ value: Int, _ multiple: Int) -> Int {
+        (value + multiple - 1) / multiple * multiple
     }
 }
