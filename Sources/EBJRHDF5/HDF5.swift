@@ -3,25 +3,22 @@ import Foundation
 
 /// Process-wide access to libhdf5: the one lock around every C call, error-stack capture, and open-object counts.
 ///
-/// libhdf5 (the serial build we link) is not thread-safe, so every call into it from this module goes through
-/// `HDF5.locked`. The lock is recursive, so a composite operation can hold it across several calls (keeping the
-/// error stack it reads consistent). Automatic error printing is switched off once, on first use; failures are
-/// turned into `HDF5Error` values instead.
+/// libhdf5 is not thread-safe in most builds (Homebrew's, for one), so every call into it from this module goes
+/// through `HDF5.locked`. The lock is recursive, so a composite operation can hold it across several calls (keeping
+/// the error stack it reads consistent). Automatic error printing is switched off: failures become `HDF5Error`
+/// values instead. In thread-safe builds (Debian/Ubuntu's) that setting and the error stack are per thread, so
+/// `locked` switches printing off on whichever thread it runs.
 public enum HDF5 {
     private static let lock = NSRecursiveLock()
 
-    /// Opens the library and silences its automatic printing of error stacks (runs once, under the lock).
-    private static let initialized: Void = {
-        H5open()
-        H5Eset_auto2(ebjr_H5E_DEFAULT(), nil, nil)
-    }()
-
-    /// Runs `body` holding the HDF5 lock, with the library initialised.
+    /// Runs `body` holding the HDF5 lock, with the library initialised and automatic error printing off on the
+    /// current thread.
     @discardableResult
     static func locked<Result>(_ body: () throws -> Result) rethrows -> Result {
         lock.lock()
         defer { lock.unlock() }
-        _ = initialized
+        H5open()
+        H5Eset_auto2(ebjr_H5E_DEFAULT(), nil, nil)
         return try body()
     }
 
@@ -30,7 +27,7 @@ public enum HDF5 {
     static func takeErrorStack() -> String {
         var messages: [String] = []
         withUnsafeMutablePointer(to: &messages) { pointer in
-            _ = H5Ewalk2(ebjr_H5E_DEFAULT(), H5E_WALK_DOWNWARD, { _, description, clientData in
+            _ = H5Ewalk2(ebjr_H5E_DEFAULT(), H5E_WALK_UPWARD, { _, description, clientData in
                 guard let description, let clientData else { return 0 }
                 let list = clientData.assumingMemoryBound(to: [String].self)
                 if let text = description.pointee.desc.map({ String(cString: $0) }), !text.isEmpty {
