@@ -156,6 +156,7 @@ import Testing
             let group = try file.createGroup("g")
             try group.createDataset("d", shape: [1], values: [Int64(1)]).setAttribute("a", .string("b"))
             #expect(HDF5.openObjectCount(inFile: url) >= 2)
+            #expect(HDF5.openObjectCount() >= 2)
         }
         #expect(HDF5.openObjectCount(inFile: url) == 0)
         do {
