@@ -19,3 +19,5 @@ static inline unsigned ebjr_H5F_ACC_RDONLY(void) { return H5F_ACC_RDONLY; }
 static inline unsigned ebjr_H5F_ACC_RDWR(void) { return H5F_ACC_RDWR; }
 static inline size_t ebjr_H5T_VARIABLE(void) { return H5T_VARIABLE; }
 static inline unsigned ebjr_H5F_OBJ_ALL(void) { return H5F_OBJ_ALL; }
+static inline hid_t ebjr_H5E_DEFAULT(void) { return H5E_DEFAULT; }
+static inline unsigned ebjr_H5F_OBJ_LOCAL(void) { return H5F_OBJ_LOCAL; }

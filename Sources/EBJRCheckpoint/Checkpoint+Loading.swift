@@ -1,0 +1,140 @@
+import EBJRHDF5
+import EBJRNN
+import EBJRTensor
+import Foundation
+
+extension Checkpoint {
+    /// Reads a checkpoint written by `save(to:)`.
+    ///
+    /// Throws `HDF5Error` if the file is missing, not HDF5, truncated, or lacks a dataset the layout lists (the
+    /// error names the object path), and `CheckpointError` if it is another kind of HDF5 file, of a newer format
+    /// version, or stores a tensor that is not float32.
+    public static func load(from url: URL) throws -> Checkpoint {
+        let file = try openCheckpoint(url)
+        defer { try? file.close() }
+        var checkpoint = Checkpoint(modelConfig: try readModelConfig(in: file), modelState: try readModelWeights(file))
+        checkpoint.source = url
+        checkpoint.toolkitVersion = try file.stringAttribute(CheckpointFormat.toolkitVersionAttribute)
+        checkpoint.recipe = try file.dataset(CheckpointFormat.recipeDataset).readString()
+        checkpoint.classNames = try file.dataset(CheckpointFormat.classNamesDataset).readStrings()
+        if file.contains(CheckpointFormat.classSubsetDataset) {
+            checkpoint.classSubset = try file.dataset(CheckpointFormat.classSubsetDataset).read(Int64.self).map(Int.init)
+        }
+        if file.contains(CheckpointFormat.subsetDesignDataset) {
+            checkpoint.subsetDesign = try file.dataset(CheckpointFormat.subsetDesignDataset).readString()
+        }
+        if file.contains(CheckpointFormat.metadataGroup) {
+            let group = try file.group(CheckpointFormat.metadataGroup)
+            for key in try group.childNames() { checkpoint.metadata[key] = try group.dataset(key).readString() }
+        }
+        if file.contains(CheckpointFormat.optimizerGroup) {
+            checkpoint.optimizer = try readOptimizer(file.group(CheckpointFormat.optimizerGroup))
+        }
+        if file.contains(CheckpointFormat.trainingStateGroup) {
+            checkpoint.trainingState = try readTrainingState(file.group(CheckpointFormat.trainingStateGroup))
+        }
+        return checkpoint
+    }
+
+    /// Reads only the architecture of the checkpoint at `url` (no weights). Throws
+    /// `CheckpointError.missingModelConfig` if it has none.
+    public static func readModelConfig(from url: URL) throws -> ModelConfig {
+        let file = try openCheckpoint(url)
+        defer { try? file.close() }
+        guard let config = try readModelConfig(in: file) else { throw CheckpointError.missingModelConfig(file: url.path) }
+        return config
+    }
+
+    /// Opens `url` read-only and checks the root attributes `format`, `format_version` and `weight_layout`.
+    static func openCheckpoint(_ url: URL) throws -> HDF5File {
+        let file = try HDF5File.open(url)
+        let format: String? = file.hasAttribute(CheckpointFormat.formatAttribute)
+            ? try file.stringAttribute(CheckpointFormat.formatAttribute) : nil
+        guard format == CheckpointFormat.name else { throw CheckpointError.notACheckpoint(file: url.path, format: format) }
+        let version = try file.int64Attribute(CheckpointFormat.formatVersionAttribute)
+        guard version <= CheckpointFormat.version else {
+            throw CheckpointError.unsupportedVersion(file: url.path, version: version)
+        }
+        let layout = try file.stringAttribute(CheckpointFormat.weightLayoutAttribute)
+        guard layout == CheckpointFormat.weightLayout else {
+            throw CheckpointError.unsupportedLayout(file: url.path, layout: layout)
+        }
+        return file
+    }
+
+    /// The decoded `model_config`, or nil if the file has none.
+    static func readModelConfig(in file: HDF5File) throws -> ModelConfig? {
+        guard file.contains(CheckpointFormat.modelConfigDataset) else { return nil }
+        let json = try file.dataset(CheckpointFormat.modelConfigDataset).readString()
+        do {
+            return try JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8))
+        } catch {
+            throw CheckpointError.invalidModelConfig(file: file.filePath, detail: describe(error))
+        }
+    }
+
+    /// `model_weights/`, walked by `layer_names` then each layer's `weight_names`.
+    private static func readModelWeights(_ file: HDF5File) throws -> [(name: String, tensor: Tensor)] {
+        let weights = try file.group(CheckpointFormat.modelWeightsGroup)
+        var state: [(name: String, tensor: Tensor)] = []
+        for layer in try weights.stringsAttribute(CheckpointFormat.layerNamesAttribute) {
+            let group = try weights.group(CheckpointFormat.groupName(forLayer: layer))
+            for weight in try group.stringsAttribute(CheckpointFormat.weightNamesAttribute) {
+                let name = CheckpointFormat.join(layer: layer, weight: weight)
+                state.append((name, try group.dataset(weight).readTensor(key: name)))
+            }
+        }
+        return state
+    }
+
+    private static func readOptimizer(_ group: HDF5Group) throws -> OptimizerSnapshot {
+        let reserved: Set = [CheckpointFormat.optimizerNameAttribute, CheckpointFormat.optimizerStepAttribute]
+        var hyperparameters: [String: Double] = [:]
+        for name in try group.attributeNames() where !reserved.contains(name) {
+            hyperparameters[name] = try group.doubleAttribute(name)
+        }
+        var state: [String: [String: Tensor]] = [:]
+        for parameter in try group.childNames() {
+            let parameterGroup = try group.group(parameter)
+            for slot in try parameterGroup.childNames() {
+                state[parameter, default: [:]][slot] = try parameterGroup.dataset(slot)
+                    .readTensor(key: "\(CheckpointFormat.optimizerGroup)/\(parameter)/\(slot)")
+            }
+        }
+        return OptimizerSnapshot(name: try group.stringAttribute(CheckpointFormat.optimizerNameAttribute),
+                                 stepCount: Int(try group.int64Attribute(CheckpointFormat.optimizerStepAttribute)),
+                                 hyperparameters: hyperparameters, state: state)
+    }
+
+    private static func readTrainingState(_ group: HDF5Group) throws -> TrainingState {
+        var state = TrainingState(epoch: Int(try group.int64Attribute(CheckpointFormat.epochAttribute)),
+                                  globalStep: Int(try group.int64Attribute(CheckpointFormat.globalStepAttribute)),
+                                  batchIndex: Int(try group.int64Attribute(CheckpointFormat.batchIndexAttribute)))
+        if group.contains(CheckpointFormat.randomStatesGroup) {
+            let random = try group.group(CheckpointFormat.randomStatesGroup)
+            for role in try random.childNames() { state.randomStates[role] = try random.dataset(role).read(UInt64.self) }
+        }
+        if group.contains(CheckpointFormat.extrasGroup) {
+            let extras = try group.group(CheckpointFormat.extrasGroup)
+            for name in try extras.attributeNames() {
+                switch try extras.attribute(name) {
+                case let .int64(value): state.integers[name] = value
+                case let .double(value): state.reals[name] = value
+                default: break
+                }
+            }
+        }
+        return state
+    }
+
+    /// A one-line reason for a JSON decoding failure.
+    private static func describe(_ error: Error) -> String {
+        switch error {
+        case let DecodingError.dataCorrupted(context), let DecodingError.keyNotFound(_, context),
+             let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context):
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
+        default: return "\(error)"
+        }
+    }
+}

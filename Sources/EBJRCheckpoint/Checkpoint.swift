@@ -1,0 +1,62 @@
+import EBJRNN
+import EBJRTensor
+import Foundation
+
+/// Everything needed to rebuild, resume or describe a trained model, stored as one HDF5 file.
+///
+/// The layout is Keras-like with PyTorch parameter names (see `docs/checkpoint-format.md`): `model_weights/<module
+/// path>/<weight>` float32 datasets in torch layout, `optimizer_weights/<parameter>/<slot>`, `training_state/`, and
+/// string datasets for the model description, the recipe and class names. Save with `save(to:)` (atomic), read with
+/// `load(from:)`, copy weights into a model with `apply(to:architecture:strict:)` or build one with `makeModel()`.
+public struct Checkpoint {
+    /// The architecture, stored as JSON in `model_config`; nil for models that `ModelConfig` cannot describe.
+    public var modelConfig: ModelConfig?
+    /// Parameters by dotted name (`layers.0.weight`), in model order.
+    public var modelState: [(name: String, tensor: Tensor)]
+    /// Optimizer state for resuming training.
+    public var optimizer: OptimizerSnapshot?
+    /// Position of the training run for resuming.
+    public var trainingState: TrainingState?
+    /// The full recipe text the run was started from (may be empty).
+    public var recipe: String
+    /// Names of the model's output classes, in output order.
+    public var classNames: [String]
+    /// Indices (into the full label set) of the classes a subset model predicts, if it is one.
+    public var classSubset: [Int]?
+    /// How the class subset was chosen (free text or JSON), if any.
+    public var subsetDesign: String?
+    /// Free-form notes (git revision, host, dataset checksums, …), each stored as a string dataset.
+    public var metadata: [String: String]
+    /// Version of the toolkit that wrote the checkpoint.
+    public var toolkitVersion: String
+    /// The file this checkpoint was read from (nil if built in memory); used in error messages.
+    public internal(set) var source: URL?
+
+    public init(modelConfig: ModelConfig?, modelState: [(name: String, tensor: Tensor)],
+                optimizer: OptimizerSnapshot? = nil, trainingState: TrainingState? = nil, recipe: String = "",
+                classNames: [String] = [], classSubset: [Int]? = nil, subsetDesign: String? = nil,
+                metadata: [String: String] = [:], toolkitVersion: String = CheckpointFormat.toolkitVersion) {
+        self.modelConfig = modelConfig
+        self.modelState = modelState
+        self.optimizer = optimizer
+        self.trainingState = trainingState
+        self.recipe = recipe
+        self.classNames = classNames
+        self.classSubset = classSubset
+        self.subsetDesign = subsetDesign
+        self.metadata = metadata
+        self.toolkitVersion = toolkitVersion
+    }
+
+    /// A copy of `model`'s parameters (sharing no storage, so further training does not change it), for
+    /// `init(modelConfig:modelState:…)`.
+    public static func modelState(of model: Module) -> [(name: String, tensor: Tensor)] {
+        model.namedParameters().map { (name: $0.name, tensor: $0.tensor.copy()) }
+    }
+
+    /// Total number of scalar parameters.
+    public var parameterCount: Int { modelState.reduce(0) { $0 + $1.tensor.count } }
+
+    /// The source file's path for error messages.
+    var sourcePath: String? { source?.path }
+}

@@ -1,0 +1,56 @@
+/// Names and constants of the checkpoint file layout (see `docs/checkpoint-format.md`).
+public enum CheckpointFormat {
+    /// Value of the root attribute `format`.
+    public static let name = "ebjr-checkpoint"
+    /// Value of the root attribute `format_version`; files with a larger version are rejected.
+    public static let version: Int64 = 1
+    /// Value of the root attribute `weight_layout`: weights are stored as PyTorch lays them out
+    /// (`Linear.weight: [out, in]`, `Conv2d.weight: [out, in, kh, kw]`).
+    public static let weightLayout = "torch"
+    /// Version of the toolkit written into new checkpoints (root attribute `toolkit_version`).
+    public static let toolkitVersion = "0.1.0"
+
+    /// Group under `model_weights/` holding parameters owned by the root module (whose path is empty).
+    static let rootLayerGroup = "__root__"
+
+    // Root attributes.
+    static let formatAttribute = "format"
+    static let formatVersionAttribute = "format_version"
+    static let toolkitVersionAttribute = "toolkit_version"
+    static let weightLayoutAttribute = "weight_layout"
+
+    // Root datasets and groups.
+    static let modelConfigDataset = "model_config"
+    static let recipeDataset = "recipe"
+    static let classNamesDataset = "class_names"
+    static let classSubsetDataset = "class_subset"
+    static let subsetDesignDataset = "subset_design"
+    static let metadataGroup = "metadata"
+    static let modelWeightsGroup = "model_weights"
+    static let optimizerGroup = "optimizer_weights"
+    static let trainingStateGroup = "training_state"
+
+    // Attributes inside groups.
+    static let layerNamesAttribute = "layer_names"
+    static let weightNamesAttribute = "weight_names"
+    static let optimizerNameAttribute = "optimizer"
+    static let optimizerStepAttribute = "step"
+    static let epochAttribute = "epoch"
+    static let globalStepAttribute = "global_step"
+    static let batchIndexAttribute = "batch_index"
+    static let randomStatesGroup = "rng"
+    static let extrasGroup = "extras"
+
+    /// Splits a dotted parameter name into the path of the module that owns it and the parameter's local name:
+    /// `layers.0.weight` → (`layers.0`, `weight`); `scale` → (`""`, `scale`).
+    static func split(parameterName name: String) -> (layer: String, weight: String) {
+        guard let dot = name.lastIndex(of: ".") else { return ("", name) }
+        return (String(name[..<dot]), String(name[name.index(after: dot)...]))
+    }
+
+    /// The dotted parameter name of `weight` in module `layer`.
+    static func join(layer: String, weight: String) -> String { layer.isEmpty ? weight : layer + "." + weight }
+
+    /// The `model_weights/` group name for a module path.
+    static func groupName(forLayer layer: String) -> String { layer.isEmpty ? rootLayerGroup : layer }
+}
