@@ -13,6 +13,15 @@ struct TrainOptions: ParsableArguments {
     @Option(help: "Override the number of epochs.")
     var epochs: Int?
 
+    @Option(help: "Override the distillation weight α (0 = plain cross-entropy).")
+    var alpha: Float?
+
+    @Option(help: "Write the checkpoint here instead of the recipe's output.checkpoint.")
+    var output: String?
+
+    @Flag(help: "Fail instead of training a missing teacher checkpoint first.")
+    var noTeacherTraining = false
+
     @Flag(help: "No progress output.")
     var quiet = false
 }

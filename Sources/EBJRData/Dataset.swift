@@ -44,11 +44,11 @@ public struct Dataset: Sendable {
         subset(labels.indices.filter { classes.contains(labels[$0]) }, name: name + "[subset]")
     }
 
-    /// A 64-bit FNV-1a checksum over the feature bytes and labels (to check that logits files match the data).
+    /// 64-bit FNV-1a over the raw Float32 feature bytes in sample order (what a logits file records as
+    /// `input_checksum`, so that logits can be checked against the inputs they were computed on).
     public var checksum: UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         features.withUnsafeBytes { raw in for byte in raw { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 } }
-        for label in labels { hash = (hash ^ UInt64(UInt32(truncatingIfNeeded: label))) &* 0x100_0000_01b3 }
         return hash
     }
 }
