@@ -4,7 +4,7 @@ import PackageDescription
 
 /// Every numeric target is compiled for the machine it is built on: without a CPU target SwiftPM emits
 /// baseline x86-64 and SIMD code becomes scalar calls (KERNELS.md measured a 100x difference).
-let nativeCPU: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "native"])]
+let nativeCPU: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "native", "-enforce-exclusivity=unchecked"])]
 
 let package = Package(
     name: "EBJR",
