@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+import EBJR
+
+/// `ebjr evaluate`: general vs specialized EBJR, thresholds chosen on validation, reported on test.
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "evaluate",
+        abstract: "Evaluate side models routed by energy (and baseline scores) against a deep model; write the report folder.")
+
+    @Argument(help: "Evaluation recipe (YAML), e.g. recipes/fmnist-ebjr.yaml.") var recipe: String
+    @Option(help: "Report folder (overrides the recipe's output).") var output: String?
+    @Flag(help: "Skip the latency measurement.") var noLatency = false
+    @Flag(help: "No progress output.") var quiet = false
+
+    func run() throws {
+        try runReportingErrors {
+            var evaluation = try EvaluationRecipe.load(path: recipe)
+            if let output { evaluation.outputDirectory = output }
+            if noLatency { evaluation.measureLatency = false }
+            var runner = EvaluationRunner(recipe: evaluation)
+            runner.quiet = quiet
+            let outcome = try runner.run()
+            print(try EvaluationSummary.render(outcome.result))
+            for mix in outcome.mixes {
+                print(String(format: "\n— %.0f%% in-subset workload —", mix.share * 100))
+                print(try EvaluationSummary.render(mix.result))
+            }
+            print("report: \(outcome.directory.path)/report.md")
+        }
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import EBJRTensor
+import EBJRNN
+import EBJRData
+import EBJRCheckpoint
+import EBJRRouting
+import EBJREvaluation
+
+/// Runs an `EvaluationRecipe`: resolves every model (training missing ones from their recipes), computes or
+/// reads logits on validation and test, evaluates every score and operating point (thresholds chosen on
+/// validation only), resamples workload mixes, measures latency, and writes the report folder.
+public struct EvaluationRunner {
+    public let recipe: EvaluationRecipe
+    public var quiet = false
+
+    public init(recipe: EvaluationRecipe) { self.recipe = recipe }
+
+    /// A model ready for evaluation.
+    struct ResolvedModel {
+        var source: EvaluationRecipe.ModelSource
+        var flops: Double
+        var model: Sequential?
+        var inputIsFlat: Bool
+        var subsetRouting: SubsetRouting?
+        var validation: Logits
+        var test: Logits
+    }
+
+    /// The written report folder and the result.
+    public struct Outcome {
+        public var directory: URL
+        public var result: EvaluationResult
+        public var mixes: [(share: Double, directory: URL, result: EvaluationResult)]
+    }
+
+    @discardableResult
+    public func run() throws -> Outcome {
+        let directory = recipe.dataDirectory ?? FashionMNIST.defaultDirectory
+        let splits = try SplitCache(directory: directory)
+        let deep = try resolve(recipe.deep, splits: splits, isSide: false)
+        let sides = try recipe.sideModels.map { try resolve($0, splits: splits, isSide: true) }
+        for side in sides {
+            let outputs = side.subsetRouting?.outputCount ?? deep.validation.classCount
+            guard side.validation.classCount == outputs else {
+                throw EvaluationRunError.classMismatch(side: side.source.name, sideOutputs: side.validation.classCount,
+                                                       expected: outputs, deep: deep.validation.classCount)
+            }
+        }
+        let labels = (validation: try splits.get(.validation, flat: true).labels, test: try splits.get(.test, flat: true).labels)
+        var notes = [
+            "Data: Fashion-MNIST from \(directory); validation = last 10,000 training images, test = the 10,000 test images.",
+            "Thresholds and temperatures are chosen on validation only; test is used once, for this report.",
+        ]
+        let result = try evaluate(title: recipe.name, deep: deep, sides: sides, labels: labels, rows: nil, notes: &notes)
+        let outputURL = URL(fileURLWithPath: recipe.outputDirectory)
+        var finalResult = result
+        if recipe.measureLatency, deep.model != nil {
+            let latency = try LatencyMeasurement(samples: recipe.latencySamples, quiet: quiet)
+                .measure(deep: deep, sides: sides, result: result, splits: splits)
+            finalResult.notes += latency.notes
+            try FileManager.default.createDirectory(at: outputURL, withIntermediateDirectories: true)
+            try AtomicFile.write(Data(latency.markdown.utf8), to: outputURL.appendingPathComponent("latency.md"))
+            try AtomicFile.write(latency.json, to: outputURL.appendingPathComponent("latency.json"))
+        }
+        _ = try ReportWriter.write(finalResult, to: outputURL)
+
+        var mixes: [(Double, URL, EvaluationResult)] = []
+        if !recipe.workloadShares.isEmpty {
+            guard let subset = recipe.workloadSubset ?? sides.compactMap({ $0.subsetRouting?.subset }).first else {
+                throw EvaluationRunError.noSubsetForWorkload(file: recipe.file)
+            }
+            for share in recipe.workloadShares {
+                let inVal = labels.validation.map { subset.contains($0) }, inTest = labels.test.map { subset.contains($0) }
+                let rows = (validation: try WorkloadMix.resample(inSubset: inVal, share: share, seed: recipe.workloadSeed),
+                            test: try WorkloadMix.resample(inSubset: inTest, share: share, seed: recipe.workloadSeed &+ 1))
+                var mixNotes = [String(format: "Workload mix: validation and test resampled without replacement to %.0f%% "
+                    + "in-subset samples (subset %@, seed %llu): %d validation, %d test samples.", share * 100,
+                    subset.map { FashionMNIST.classNames[$0] }.joined(separator: ", "), recipe.workloadSeed,
+                    rows.validation.count, rows.test.count)]
+                let mixResult = try evaluate(title: "\(recipe.name) — \(Int((share * 100).rounded()))% in-subset workload",
+                                             deep: deep, sides: sides, labels: labels, rows: rows, notes: &mixNotes)
+                let mixURL = outputURL.appendingPathComponent("mix-\(Int((share * 100).rounded()))")
+                _ = try ReportWriter.write(mixResult, to: mixURL)
+                mixes.append((share, mixURL, mixResult))
+            }
+        }
+        return Outcome(directory: outputURL, result: finalResult, mixes: mixes)
+    }
+
+    private func evaluate(title: String, deep: ResolvedModel, sides: [ResolvedModel], labels: (validation: [Int], test: [Int]),
+                          rows: (validation: [Int], test: [Int])?, notes: inout [String]) throws -> EvaluationResult {
+        func pick(_ logits: Logits, _ r: [Int]?) -> Logits { r.map { logits.selecting(rows: $0) } ?? logits }
+        func pick(_ l: [Int], _ r: [Int]?) -> [Int] { r.map { $0.map { l[$0] } } ?? l }
+        let validation = try EvaluationSplit(labels: pick(labels.validation, rows?.validation),
+                                             deepLogits: pick(deep.validation, rows?.validation), what: "validation")
+        let test = try EvaluationSplit(labels: pick(labels.test, rows?.test), deepLogits: pick(deep.test, rows?.test), what: "test")
+        let inputs = sides.map { side in
+            SideModelInput(name: side.source.name, flops: side.flops, subsetRouting: side.subsetRouting,
+                           validationLogits: pick(side.validation, rows?.validation), testLogits: pick(side.test, rows?.test))
+        }
+        return try Evaluator(settings: recipe.settings).evaluate(title: title, deepName: deep.source.name, deepFLOPs: deep.flops,
+                                                                 validation: validation, test: test, sideModels: inputs, notes: notes)
+    }
+
+    private func resolve(_ source: EvaluationRecipe.ModelSource, splits: SplitCache, isSide: Bool) throws -> ResolvedModel {
+        if !source.logits.isEmpty {
+            var logits: [String: Logits] = [:]
+            for split in [FashionMNIST.Split.validation, .test] {
+                let data = try splits.get(split, flat: true)
+                let file = try LogitsFile.read(from: URL(fileURLWithPath: source.logits[split.rawValue]!))
+                try file.validate(expectedCount: data.count, expectedClasses: file.classCount, split: split.rawValue,
+                                  inputChecksum: file.inputChecksum == nil ? nil : data.checksum)
+                logits[split.rawValue] = try Logits(values: Array(UnsafeBufferPointer(start: file.logits.data, count: file.logits.count)),
+                                                    count: file.count, classCount: file.classCount, what: file.source?.path ?? "logits")
+            }
+            return ResolvedModel(source: source, flops: source.flops ?? 0, model: nil, inputIsFlat: true,
+                                 subsetRouting: try source.restrictToSubset.map { try SubsetRouting(subset: $0, design: .generalRestricted(classCount: logits["test"]!.classCount)) },
+                                 validation: logits["validation"]!, test: logits["test"]!)
+        }
+        var checkpointPath = source.checkpoint
+        if let recipePath = source.recipe {
+            let trainingRecipe = try Recipe.load(path: recipePath)
+            if !FileManager.default.fileExists(atPath: trainingRecipe.checkpointPath) {
+                logLine("\(source.name): checkpoint \(trainingRecipe.checkpointPath) is missing: training \(recipePath) first")
+                try RecipeTrainer(options: .init(quiet: quiet)).run(recipePath: recipePath)
+            }
+            checkpointPath = trainingRecipe.checkpointPath
+        }
+        let url = URL(fileURLWithPath: checkpointPath!)
+        let checkpoint = try Checkpoint.load(from: url)
+        let model = try checkpoint.makeModel()
+        guard let config = checkpoint.modelConfig else { throw CheckpointError.missingModelConfig(file: url.path) }
+        let flat = config.inputShape.count == 1
+        var logits: [String: Logits] = [:]
+        for split in [FashionMNIST.Split.validation, .test] {
+            let file = try TeacherLogits.fromCheckpoint(url, split: split.rawValue, data: try splits.get(split, flat: flat), quiet: quiet)
+            logits[split.rawValue] = try Logits(values: Array(UnsafeBufferPointer(start: file.logits.data, count: file.logits.count)),
+                                                count: file.count, classCount: file.classCount, what: "\(url.path) (\(split.rawValue))")
+        }
+        var routing: SubsetRouting?
+        if let subset = checkpoint.classSubset, isSide {
+            let design = SpecializedDesign(rawValue: checkpoint.subsetDesign ?? "") ?? .subsetOnly
+            routing = try SubsetRouting(subset: subset, design: design.hasOtherOutput
+                ? .otherClass(scoreIncludesOther: source.scoreIncludesOther) : .subsetOnly)
+        } else if let subset = source.restrictToSubset {
+            routing = try SubsetRouting(subset: subset, design: .generalRestricted(classCount: logits["test"]!.classCount))
+        }
+        return ResolvedModel(source: source, flops: source.flops ?? Double(config.flops), model: model, inputIsFlat: flat,
+                             subsetRouting: routing, validation: logits["validation"]!, test: logits["test"]!)
+    }
+}
+
+/// Validation and test splits loaded once, flat (`[784]`) or as images (`[1, 28, 28]`).
+final class SplitCache {
+    let directory: String
+    private var cache: [String: Dataset] = [:]
+    init(directory: String) throws { self.directory = directory }
+
+    func get(_ split: FashionMNIST.Split, flat: Bool) throws -> Dataset {
+        let key = "\(split.rawValue)-\(flat)"
+        if let d = cache[key] { return d }
+        if let other = cache["\(split.rawValue)-\(!flat)"] {
+            let d = Dataset(features: other.features, labels: other.labels, sampleShape: flat ? [784] : [1, 28, 28],
+                            classNames: other.classNames, name: other.name)
+            cache[key] = d
+            return d
+        }
+        let d = try FashionMNIST.load(split, directory: directory, flatten: flat)
+        cache[key] = d
+        return d
+    }
+}
+
+/// Errors assembling an evaluation.
+public enum EvaluationRunError: Error, CustomStringConvertible {
+    case classMismatch(side: String, sideOutputs: Int, expected: Int, deep: Int)
+    case noSubsetForWorkload(file: String)
+
+    public var description: String {
+        switch self {
+        case let .classMismatch(side, outputs, expected, deep):
+            "side model '\(side)' has \(outputs) outputs but \(expected) are expected (the deep model has \(deep) classes)"
+        case let .noSubsetForWorkload(file): "\(file): workload.in_subset_share needs workload.subset or a specialized side model"
+        }
+    }
+}
