@@ -14,6 +14,13 @@ struct StridedMatrix {
         colStride = transposed ? ld : 1
     }
 
+    /// The view of `op(X)ᵀ` over the same memory.
+    var transposed: StridedMatrix {
+        var t = self
+        swap(&t.rowStride, &t.colStride)
+        return t
+    }
+
     @inline(__always) func pointer(row: Int, col: Int) -> UnsafePointer<Float> {
         base + row * rowStride + col * colStride
     }
@@ -125,7 +132,8 @@ private func packTransposedPanel(_ src: UnsafePointer<Float>, ld: Int, kc: Int, 
                 loadFloat8(s + 4 * ld), loadFloat8(s + 5 * ld), loadFloat8(s + 6 * ld), loadFloat8(s + 7 * ld))
             let d = dst + p * nr + half * 8
             storeFloat8(t.0, d); storeFloat8(t.1, d + nr); storeFloat8(t.2, d + 2 * nr); storeFloat8(t.3, d + 3 * nr)
-            storeFloat8(t.4, d + 4 * nr); storeFloat8(t.5, d + 5 * nr); storeFloat8(t.6, d + 6 * nr); storeFloat8(t.7, d + 7 * nr)
+            storeFloat8(t.4, d + 4 * nr); storeFloat8(t.5, d + 5 * nr)
+            storeFloat8(t.6, d + 6 * nr); storeFloat8(t.7, d + 7 * nr)
         }
         p += 8
     }
