@@ -14,6 +14,13 @@ struct StridedMatrix {
         colStride = transposed ? ld : 1
     }
 
+    /// The view of `op(X)ᵀ` over the same memory.
+    var transposed: StridedMatrix {
+        var t = self
+        swap(&t.rowStride, &t.colStride)
+        return t
+    }
+
     @inline(__always) func pointer(row: Int, col: Int) -> UnsafePointer<Float> {
         base + row * rowStride + col * colStride
     }
@@ -23,18 +30,17 @@ struct StridedMatrix {
 /// panel `q` holds `dst[q·6·kc + 6p + r] = op(A)[i0 + 6q + r, p0 + p]`, rows past `mc` are zero.
 func packA(_ a: StridedMatrix, i0: Int, p0: Int, mc: Int, kc: Int, into dst: UnsafeMutablePointer<Float>) {
     let mr = GemmTile.mr
+    if a.rowStride == 1 {
+        // op(A) is Aᵀ: a panel step is 6 contiguous values.
+        packPanelsAlongRows(a.pointer(row: i0, col: p0), stride: a.colStride, width: mr, extent: mc, kc: kc, into: dst)
+        return
+    }
     var panel = dst
     var i = 0
     while i < mc {
         let rows = min(mr, mc - i)
         let src = a.pointer(row: i0 + i, col: p0)
-        if rows == mr && a.rowStride == 1 {
-            // op(A) is Aᵀ: the six values of one step are contiguous.
-            for p in 0..<kc {
-                let s = src + p * a.colStride, d = panel + p * mr
-                d[0] = s[0]; d[1] = s[1]; d[2] = s[2]; d[3] = s[3]; d[4] = s[4]; d[5] = s[5]
-            }
-        } else if rows == mr && a.colStride == 1 {
+        if rows == mr && a.colStride == 1 {
             // op(A) is A: interleave six contiguous rows.
             let rs = a.rowStride
             let s0 = src, s1 = src + rs, s2 = src + 2 * rs, s3 = src + 3 * rs, s4 = src + 4 * rs, s5 = src + 5 * rs
@@ -58,20 +64,17 @@ func packA(_ a: StridedMatrix, i0: Int, p0: Int, mc: Int, kc: Int, into dst: Uns
 /// `dst` must be 32-byte aligned (the micro-kernel uses aligned loads).
 func packB(_ b: StridedMatrix, p0: Int, j0: Int, kc: Int, nc: Int, into dst: UnsafeMutablePointer<Float>) {
     let nr = GemmTile.nr
+    if b.colStride == 1 {
+        // op(B) is B: a panel step is 16 contiguous values.
+        packPanelsAlongRows(b.pointer(row: p0, col: j0), stride: b.rowStride, width: nr, extent: nc, kc: kc, into: dst)
+        return
+    }
     var panel = dst
     var j = 0
     while j < nc {
         let cols = min(nr, nc - j)
         let src = b.pointer(row: p0, col: j0 + j)
-        if cols == nr && b.colStride == 1 {
-            // op(B) is B: each step copies 16 contiguous values.
-            for p in 0..<kc {
-                let s = UnsafeRawPointer(src + p * b.rowStride), d = UnsafeMutableRawPointer(panel + p * nr)
-                d.storeBytes(of: s.loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
-                d.storeBytes(of: s.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), toByteOffset: 32,
-                             as: SIMD8<Float>.self)
-            }
-        } else if cols == nr && b.rowStride == 1 {
+        if cols == nr {
             // op(B) is Bᵀ: 16 contiguous source rows, transposed 8 × 8 at a time.
             packTransposedPanel(src, ld: b.colStride, kc: kc, into: panel)
         } else {
@@ -82,6 +85,38 @@ func packB(_ b: StridedMatrix, p0: Int, j0: Int, kc: Int, nc: Int, into dst: Uns
         }
         panel += nr * kc
         j += nr
+    }
+}
+
+/// Packing when a panel step is contiguous in the source: `dst[q·w·kc + w·p + c] = src[p · stride + q·w + c]`
+/// for `w = width` (6 or 16), `c < w`, zero where `q·w + c ≥ extent`.
+///
+/// The source is walked eight rows at a time across all panels, so every source row is read sequentially
+/// (walking one panel down all `kc` rows would touch a new cache line and often a new page per step).
+private func packPanelsAlongRows(_ src: UnsafePointer<Float>, stride: Int, width: Int, extent: Int, kc: Int,
+                                 into dst: UnsafeMutablePointer<Float>) {
+    let fullPanels = extent / width, rest = extent - fullPanels * width
+    for pBlock in Swift.stride(from: 0, to: kc, by: 8) {
+        let pEnd = min(pBlock + 8, kc)
+        for q in 0..<fullPanels {
+            let panel = dst + q * width * kc
+            for p in pBlock..<pEnd {
+                let s = src + p * stride + q * width, d = panel + p * width
+                if width == 16 {
+                    storeFloat8(loadFloat8(s), d)
+                    storeFloat8(loadFloat8(s + 8), d + 8)
+                } else {
+                    for c in 0..<width { d[c] = s[c] }
+                }
+            }
+        }
+        if rest > 0 {
+            let panel = dst + fullPanels * width * kc
+            for p in pBlock..<pEnd {
+                let s = src + p * stride + fullPanels * width, d = panel + p * width
+                for c in 0..<width { d[c] = c < rest ? s[c] : 0 }
+            }
+        }
     }
 }
 
@@ -97,7 +132,8 @@ private func packTransposedPanel(_ src: UnsafePointer<Float>, ld: Int, kc: Int, 
                 loadFloat8(s + 4 * ld), loadFloat8(s + 5 * ld), loadFloat8(s + 6 * ld), loadFloat8(s + 7 * ld))
             let d = dst + p * nr + half * 8
             storeFloat8(t.0, d); storeFloat8(t.1, d + nr); storeFloat8(t.2, d + 2 * nr); storeFloat8(t.3, d + 3 * nr)
-            storeFloat8(t.4, d + 4 * nr); storeFloat8(t.5, d + 5 * nr); storeFloat8(t.6, d + 6 * nr); storeFloat8(t.7, d + 7 * nr)
+            storeFloat8(t.4, d + 4 * nr); storeFloat8(t.5, d + 5 * nr)
+            storeFloat8(t.6, d + 6 * nr); storeFloat8(t.7, d + 7 * nr)
         }
         p += 8
     }
@@ -108,21 +144,40 @@ private func packTransposedPanel(_ src: UnsafePointer<Float>, ld: Int, kc: Int, 
     }
 }
 
-/// Transposes the 8 × 8 matrix whose rows are `r0 … r7`.
-///
-/// Reading the 64 values row-major, index bits are `(i₂i₁i₀ j₂j₁j₀)`; one "unshuffle" (all even-indexed values,
-/// then all odd-indexed ones) rotates the index right by one bit, so three of them swap `i` and `j`.
+/// Transposes the 8 × 8 matrix whose rows are `r0 … r7` in three rounds of two-source shuffles, the classic
+/// AVX sequence (in-lane unpack of row pairs, in-lane 64-bit shuffle of those, then swapping 128-bit halves),
+/// written element-wise so LLVM emits `vunpcklps`/`vshufps`/`vperm2f128` instead of generic permutes.
 @inline(__always)
 private func transpose8x8(
     _ r0: SIMD8<Float>, _ r1: SIMD8<Float>, _ r2: SIMD8<Float>, _ r3: SIMD8<Float>,
     _ r4: SIMD8<Float>, _ r5: SIMD8<Float>, _ r6: SIMD8<Float>, _ r7: SIMD8<Float>
 ) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
-    var v = (r0, r1, r2, r3, r4, r5, r6, r7)
-    for _ in 0..<3 {
-        v = (SIMD8(lowHalf: v.0.evenHalf, highHalf: v.1.evenHalf), SIMD8(lowHalf: v.2.evenHalf, highHalf: v.3.evenHalf),
-             SIMD8(lowHalf: v.4.evenHalf, highHalf: v.5.evenHalf), SIMD8(lowHalf: v.6.evenHalf, highHalf: v.7.evenHalf),
-             SIMD8(lowHalf: v.0.oddHalf, highHalf: v.1.oddHalf), SIMD8(lowHalf: v.2.oddHalf, highHalf: v.3.oddHalf),
-             SIMD8(lowHalf: v.4.oddHalf, highHalf: v.5.oddHalf), SIMD8(lowHalf: v.6.oddHalf, highHalf: v.7.oddHalf))
+    // Round 1: t = [x0 y0 x1 y1 | x4 y4 x5 y5], [x2 y2 x3 y3 | x6 y6 x7 y7].
+    @inline(__always) func unpackLow(_ x: SIMD8<Float>, _ y: SIMD8<Float>) -> SIMD8<Float> {
+        SIMD8(x[0], y[0], x[1], y[1], x[4], y[4], x[5], y[5])
     }
-    return v
+    @inline(__always) func unpackHigh(_ x: SIMD8<Float>, _ y: SIMD8<Float>) -> SIMD8<Float> {
+        SIMD8(x[2], y[2], x[3], y[3], x[6], y[6], x[7], y[7])
+    }
+    // Round 2: 64-bit pairs of two vectors, per 128-bit lane.
+    @inline(__always) func pairsLow(_ x: SIMD8<Float>, _ y: SIMD8<Float>) -> SIMD8<Float> {
+        SIMD8(x[0], x[1], y[0], y[1], x[4], x[5], y[4], y[5])
+    }
+    @inline(__always) func pairsHigh(_ x: SIMD8<Float>, _ y: SIMD8<Float>) -> SIMD8<Float> {
+        SIMD8(x[2], x[3], y[2], y[3], x[6], x[7], y[6], y[7])
+    }
+    // Round 3: low or high 128-bit halves of two vectors.
+    @inline(__always) func halvesLow(_ x: SIMD8<Float>, _ y: SIMD8<Float>) -> SIMD8<Float> {
+        SIMD8(lowHalf: x.lowHalf, highHalf: y.lowHalf)
+    }
+    @inline(__always) func halvesHigh(_ x: SIMD8<Float>, _ y: SIMD8<Float>) -> SIMD8<Float> {
+        SIMD8(lowHalf: x.highHalf, highHalf: y.highHalf)
+    }
+    let t0 = unpackLow(r0, r1), t1 = unpackHigh(r0, r1), t2 = unpackLow(r2, r3), t3 = unpackHigh(r2, r3)
+    let t4 = unpackLow(r4, r5), t5 = unpackHigh(r4, r5), t6 = unpackLow(r6, r7), t7 = unpackHigh(r6, r7)
+    // u0 = column 0 of rows 0…3 | column 4 of rows 0…3, and so on.
+    let u0 = pairsLow(t0, t2), u1 = pairsHigh(t0, t2), u2 = pairsLow(t1, t3), u3 = pairsHigh(t1, t3)
+    let u4 = pairsLow(t4, t6), u5 = pairsHigh(t4, t6), u6 = pairsLow(t5, t7), u7 = pairsHigh(t5, t7)
+    return (halvesLow(u0, u4), halvesLow(u1, u5), halvesLow(u2, u6), halvesLow(u3, u7),
+            halvesHigh(u0, u4), halvesHigh(u1, u5), halvesHigh(u2, u6), halvesHigh(u3, u7))
 }

@@ -1,9 +1,10 @@
-/// GEMM for very few rows (`m ≤ 4`, e.g. batch-1 inference), without packing.
+/// GEMM for very few rows (`m ≤ 4`, e.g. batch-1 inference) or columns (`n ≤ 4`, e.g. a scalar energy head),
+/// without packing.
 ///
 /// With so few rows every `B` value is used at most four times, so the work is bound by streaming `B`; packing it
 /// would cost as much as the product. The kernels instead keep eight independent FMA chains in flight:
-/// - `op(B) = Bᵀ` (the `linear` layout `x · Wᵀ`): `C[i, j] = ⟨A[i, :], B[j, :]⟩`, dot products of contiguous rows,
-///   4 columns × 2 rows, or 4 columns × 2 interleaved halves of `k` for a single row;
+/// - `op(B) = Bᵀ` (the `linear` layout `x · Wᵀ`): `C[i, j] = ⟨A[i, :], B[j, :]⟩`, dot products of contiguous
+///   rows, 4 columns × 2 rows, or 4 columns × even/odd 8-blocks of `k` for a single row;
 /// - `op(B) = B`: `C[i, :] = Σ_p A[i, p] · B[p, :]`, 32-column strips × 2 rows, or × 2 interleaved `p` for one row.
 enum SmallGemm {
     static let maxRows = 4
@@ -24,6 +25,20 @@ enum SmallGemm {
             }
         } else {
             axpyRows(a, b.base, ldb: b.rowStride, m: m, n: n, k: k, alpha: alpha, beta: beta, c: c, ldc: ldc)
+        }
+    }
+
+    /// The same for few columns (`n ≤ 4`): `Cᵀ = α · op(B)ᵀ · op(A)ᵀ` is a few-row product, computed into an
+    /// `n × m` scratch buffer and then merged into `C` with `β`.
+    static func runNarrow(_ a: StridedMatrix, _ b: StridedMatrix, m: Int, n: Int, k: Int, alpha: Float, beta: Float,
+                          c: UnsafeMutablePointer<Float>, ldc: Int) {
+        precondition(n <= maxRows)
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: n * m) { scratch in
+            let t = scratch.baseAddress!
+            run(b.transposed, a.transposed, m: n, n: m, k: k, alpha: alpha, beta: 0, c: t, ldc: m)
+            for i in 0..<m {
+                for j in 0..<n { storeScaled(t[j * m + i], to: c + i * ldc + j, alpha: 1, beta: beta) }
+            }
         }
     }
 

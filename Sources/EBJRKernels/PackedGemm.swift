@@ -7,7 +7,7 @@
 ///
 /// The first depth block applies `β`, later ones accumulate (`β = 1`); `α` is applied on every store.
 /// Multi-threading splits C into disjoint column (or row) strips, each solved by this serial algorithm with its
-/// own pooled workspace. Problems with at most `SmallGemm.maxRows` rows skip packing entirely.
+/// own pooled workspace. Problems with at most `SmallGemm.maxRows` rows or columns skip packing entirely.
 enum PackedGemm {
     /// Depth of a packed block: a 16-column B panel of `kcMax` steps is 16 KiB, resident in L1.
     static let kcMax = 256
@@ -49,11 +49,15 @@ enum PackedGemm {
         }
     }
 
-    /// One thread: the small-row path, or the packed, blocked algorithm with a pooled workspace.
+    /// One thread: the few-rows or few-columns path, or the packed, blocked algorithm with a pooled workspace.
     static func serial(_ a: StridedMatrix, _ b: StridedMatrix, m: Int, n: Int, k: Int, alpha: Float, beta: Float,
                        c: UnsafeMutablePointer<Float>, ldc: Int) {
         if m <= SmallGemm.maxRows {
             SmallGemm.run(a, b, m: m, n: n, k: k, alpha: alpha, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        if n <= SmallGemm.maxRows {
+            SmallGemm.runNarrow(a, b, m: m, n: n, k: k, alpha: alpha, beta: beta, c: c, ldc: ldc)
             return
         }
         let kcStep = balancedStep(k, limit: kcMax, multiple: 1)

@@ -24,13 +24,15 @@ struct GemmTests {
 
     static let transposes: [(Bool, Bool)] = [(false, false), (false, true), (true, false), (true, true)]
 
-    /// Shapes around every boundary: the 6 × 16 tile, SIMD width 8, the small-row path (m ≤ 4), the depth block
+    /// Shapes around every boundary: the 6 × 16 tile, SIMD width 8, the few-rows / few-columns paths (m or n ≤ 4),
+    /// the depth block
     /// (256, balanced), the row block (120) and the toolkit's own shapes.
     static let shapes: [Shape] = [
         .init(m: 1, n: 1, k: 1), .init(m: 7, n: 13, k: 17), .init(m: 1, n: 32, k: 784), .init(m: 1, n: 10, k: 33),
         .init(m: 2, n: 37, k: 19), .init(m: 3, n: 70, k: 9), .init(m: 4, n: 5, k: 300), .init(m: 5, n: 16, k: 8),
         .init(m: 6, n: 16, k: 1), .init(m: 12, n: 32, k: 64), .init(m: 13, n: 1, k: 23), .init(m: 31, n: 47, k: 257),
         .init(m: 121, n: 17, k: 3), .init(m: 64, n: 33, k: 513), .init(m: 130, n: 150, k: 41),
+        .init(m: 37, n: 1, k: 50), .init(m: 130, n: 3, k: 70), .init(m: 9, n: 4, k: 300), .init(m: 5, n: 2, k: 17),
     ]
 
     @Test(arguments: shapes, transposes)
@@ -40,7 +42,7 @@ struct GemmTests {
 
     @Test(arguments: transposes)
     func paddedLeadingDimensions(transpose: (Bool, Bool)) {
-        for shape in [Shape(m: 3, n: 9, k: 11), Shape(m: 19, n: 35, k: 29)] {
+        for shape in [Shape(m: 3, n: 9, k: 11), Shape(m: 19, n: 35, k: 29), Shape(m: 11, n: 3, k: 20)] {
             check(Case(m: shape.m, n: shape.n, k: shape.k, transA: transpose.0, transB: transpose.1,
                        padA: 3, padB: 5, padC: 7))
         }
@@ -48,7 +50,7 @@ struct GemmTests {
 
     @Test(arguments: [(Float(1), Float(0)), (2.5, 0), (1, 1), (-0.5, 2), (0.75, -1.25), (0, 0.5), (0, 0)])
     func alphaBeta(_ coefficients: (Float, Float)) {
-        for shape in [Shape(m: 2, n: 9, k: 21), Shape(m: 23, n: 41, k: 300)] {
+        for shape in [Shape(m: 2, n: 9, k: 21), Shape(m: 23, n: 41, k: 300), Shape(m: 10, n: 1, k: 40)] {
             for (tA, tB) in Self.transposes {
                 check(Case(m: shape.m, n: shape.n, k: shape.k, transA: tA, transB: tB,
                            alpha: coefficients.0, beta: coefficients.1, padC: 2))
@@ -58,7 +60,7 @@ struct GemmTests {
 
     /// With β = 0 the old contents of C are ignored, even NaN (also on the k = 0 and α = 0 shortcuts).
     @Test(arguments: [Shape(m: 1, n: 32, k: 784), Shape(m: 3, n: 5, k: 7), Shape(m: 17, n: 40, k: 33),
-                      Shape(m: 9, n: 9, k: 0)])
+                      Shape(m: 8, n: 2, k: 9), Shape(m: 9, n: 9, k: 0)])
     func betaZeroIgnoresNaN(shape: Shape) {
         for (tA, tB) in Self.transposes {
             for alpha: Float in [1, 0] {
@@ -68,10 +70,12 @@ struct GemmTests {
     }
 
     /// Shapes big enough to be split over threads, by columns (n ≥ m) and by rows (m > n).
-    @Test(arguments: [1, 2, 3], [Shape(m: 130, n: 150, k: 120), Shape(m: 200, n: 37, k: 300), Shape(m: 4, n: 700, k: 800)])
+    @Test(arguments: [1, 2, 3], [Shape(m: 130, n: 150, k: 120), Shape(m: 200, n: 37, k: 300),
+                                 Shape(m: 4, n: 700, k: 800), Shape(m: 600, n: 3, k: 1200)])
     func threads(_ threads: Int, shape: Shape) {
         for (tA, tB) in Self.transposes {
-            check(Case(m: shape.m, n: shape.n, k: shape.k, transA: tA, transB: tB, beta: 0.5, padC: 1, threads: threads))
+            check(Case(m: shape.m, n: shape.n, k: shape.k, transA: tA, transB: tB, beta: 0.5, padC: 1,
+                       threads: threads))
         }
     }
 
@@ -97,7 +101,8 @@ struct GemmTests {
 
     /// Builds the operands of `c`, runs both implementations and compares element-wise.
     private func check(_ c: Case, sourceLocation: SourceLocation = #_sourceLocation) {
-        var rng = SplitMix(seed: UInt64(c.m * 1_000_003 + c.n * 1009 + c.k * 7 + (c.transA ? 1 : 0) + (c.transB ? 2 : 0)))
+        let seed = c.m * 1_000_003 + c.n * 1009 + c.k * 7 + (c.transA ? 1 : 0) + (c.transB ? 2 : 0)
+        var rng = SplitMix(seed: UInt64(seed))
         let (aRows, aCols) = c.transA ? (c.k, c.m) : (c.m, c.k)
         let (bRows, bCols) = c.transB ? (c.n, c.k) : (c.k, c.n)
         let lda = aCols + c.padA, ldb = bCols + c.padB, ldc = c.n + c.padC
