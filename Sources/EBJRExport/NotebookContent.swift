@@ -117,8 +117,8 @@ enum NotebookContent {
         let summary = """
             ### Summary on test
 
-            One table per criterion with every side model and score side by side, as in the report's summary; the \
-            line before them shows each side model's first score at the first operating point.
+            First each side model's first score at the first operating point in one line, then one table per \
+            criterion with every side model and score side by side, as in the report's summary.
             """
         let validationToTest = """
             ### Validation target → test realised
@@ -382,7 +382,10 @@ enum NotebookContent {
         points = pd.DataFrame(rows)
         keys = ["side model", "score", "criterion"]
         test_points = points[points["split"] == "test"]
+        """#
 
+    private static let summaryCode = #"""
+        # Headline: each side model's first score at the first operating point, validation target → test realised.
         for side in report["sideModels"]:
             s, p = side["scores"][0], side["scores"][0]["operatingPoints"][0]
             t = p["test"]
@@ -390,9 +393,8 @@ enum NotebookContent {
                   f"{100 * t['statistics']['acceptance']:.2f}%, A_joint {100 * t['measuredJointAccuracy']:.2f}% "
                   f"(Δ {100 * (t['measuredJointAccuracy'] - t['statistics']['deepAccuracy']):+.2f} pp), "
                   f"relative cost {t['relativeCost']:.3f}")
-        """#
+        print()
 
-    private static let summaryCode = #"""
         summary_columns = ["side model", "design", "score", "acceptance (%)", "routed (%)", "A_joint (%)", "Δ vs deep (pp)",
                            "relative cost", "flags"]
         for criterion, table in test_points.groupby("criterion", sort=False):
