@@ -301,12 +301,12 @@ enum NotebookContent {
             if kind == "accuracy-tolerance":
                 return f"within {100 * c['value']:.2f} pp of deep"
             if kind == "guaranteed":
-                return f"guaranteed loss ≤ {100 * c['epsilon']:.2f} pp (δ = {c['delta']!r})"
+                return f"guaranteed loss ≤ {100 * c['epsilon']:.2f} pp (δ = {float(c['delta'])!r})"
             if kind == "selective-risk":
-                return f"selective risk ≤ {100 * c['epsilon']:.1f}% (δ = {c['delta']!r}, weaker)"
+                return f"selective risk ≤ {100 * c['epsilon']:.1f}% (δ = {float(c['delta'])!r}, weaker)"
             rule = c["rule"]
             sign = "score ≤" if rule["convention"] == "score-at-most" else "−score ≥"
-            return f"fixed energy threshold {sign} {rule['value']!r}"
+            return f"fixed energy threshold {sign} {float(rule['value'])!r}"
 
 
         def design(side):
@@ -605,7 +605,9 @@ enum NotebookContent {
                     group = weights[layer]
                     for name in strings(group.attrs["weight_names"]):
                         params[name if layer == "__root__" else f"{layer}.{name}"] = np.asarray(group[name][()])
-                class_names = strings(f["class_names"].asstr()[()]) if "class_names" in f else []
+                class_names = []
+                if "class_names" in f and f["class_names"].shape:    # absent or empty: no names
+                    class_names = strings(f["class_names"].asstr()[()])
             return config, params, class_names
 
 
