@@ -21,14 +21,13 @@
 #   --label NAME        name used in messages
 set -euo pipefail
 
-die() { echo "python-env: error: $*" >&2; exit 1; }
-log() { echo "python-env: $*" >&2; }
-
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv="${EBJR_PYTHON_ENV:-$root/.venv}"
 packages="h5py numpy onnx onnxruntime nbformat nbconvert ipykernel matplotlib pandas"
 imports="h5py numpy onnx onnxruntime nbformat nbconvert ipykernel matplotlib pandas"
 label="python-env"
+die() { echo "$label: error: $*" >&2; exit 1; }
+log() { echo "$label: $*" >&2; }
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -36,12 +35,10 @@ while [[ $# -gt 0 ]]; do
     --packages) [[ $# -ge 2 ]] || die "--packages needs a value"; packages="$2"; shift 2 ;;
     --imports) [[ $# -ge 2 ]] || die "--imports needs a value"; imports="$2"; shift 2 ;;
     --label) [[ $# -ge 2 ]] || die "--label needs a value"; label="$2"; shift 2 ;;
-    -h|--help) sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
-log() { echo "$label: $*" >&2; }
-die() { echo "$label: error: $*" >&2; exit 1; }
 
 case "$venv" in /*) ;; *) venv="$PWD/$venv" ;; esac
 py="$venv/bin/python"

@@ -16,6 +16,12 @@
 #   EBJR_PYTHON       interpreter used to create it (default: python3)
 set -euo pipefail
 
+case "${1:-}" in
+  "") ;;
+  -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
+  *) echo "torch-env: error: unknown argument '$1' (see --help)" >&2; exit 1 ;;
+esac
+
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 exec "$here/python-env.sh" \
