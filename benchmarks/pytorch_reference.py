@@ -16,7 +16,7 @@ JSON keys (every number is a median over --passes timed passes unless said other
                        "logreg-784-10". Each pass runs --steps steps after warm-up steps; batches are
                        drawn (shuffled, seed 0) from the first 50,000 training images and prepared before
                        timing, so data loading is not timed.
-    latency_b1_us      batch-1 inference latency in µs, {"median": .., "p90": ..} over single calls
+    latency_b1_us      batch-1 inference latency in µs, {"median": .., "p90": .., "calls": n} over single calls
                        (eager, torch.inference_mode(), a different test image every call), keys:
                        "side+energy+route"  side MLP 784-32-10, energy = -logsumexp(logits), and the
                                             routing decision `energy > threshold` as a Python bool;
@@ -35,7 +35,10 @@ JSON keys (every number is a median over --passes timed passes unless said other
     meta               torch and numpy versions, threads, interop_threads, cpu_model, cpu_capability,
                        date (UTC), load averages before and after, and the settings used.
 
-Defaults take well under 2 minutes at 2 threads; --quick takes a few seconds.
+Defaults take under a minute at 2 threads on a quiet machine; --quick takes a few seconds. Passes,
+warm-ups and latency loops are capped in time (--max-pass-seconds), so a contended machine (where
+PyTorch's 2-thread OpenMP runs collapse by 10x or more) still finishes in about two minutes, with fewer
+steps: check meta.loadavg_before and the per-pass spread before trusting a run.
 """
 
 from __future__ import annotations
@@ -85,6 +88,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="batch-1 calls timed per model (default 2000, CNN 500; quick 200)")
     p.add_argument("--pass-seconds", type=float, default=None,
                    help="target duration of one throughput or GEMM pass (default 0.25, quick 0.05)")
+    p.add_argument("--max-pass-seconds", type=float, default=None,
+                   help="cap on one training pass or warm-up (latency: twice this per model); keeps a "
+                        "run on a contended machine short (default 2, quick 0.5)")
     p.add_argument("--quick", action="store_true", help="short run (smoke test; noisy numbers)")
     p.add_argument("--only", action="append",
                    choices=["train", "latency", "throughput", "gemm"],
@@ -96,6 +102,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error("--threads must be at least 1")
     args.passes = args.passes or (2 if args.quick else 5)
     args.pass_seconds = args.pass_seconds or (0.05 if args.quick else 0.25)
+    args.max_pass_seconds = args.max_pass_seconds or (0.5 if args.quick else 2.0)
     args.only = args.only or ["train", "latency", "throughput", "gemm"]
     return args
 
@@ -121,12 +128,30 @@ def calibrate(fn: Callable[[], object], target_s: float) -> int:
     return max(1, round(calls * target_s / max(elapsed, 1e-9)))
 
 
-def rate_passes(fn: Callable[[], object], calls: int, work_per_call: float, passes: int) -> list[float]:
-    """Work per second of `calls` consecutive calls of `fn`, measured `passes` times."""
-    def run() -> None:
-        for _ in range(calls):
-            fn()
-    return [calls * work_per_call / time_call(run) for _ in range(passes)]
+def run_capped(fn: Callable[[], object], calls: int, max_s: float) -> tuple[int, float]:
+    """Call `fn` up to `calls` times, stopping early once `max_s` seconds have passed.
+
+    Returns (calls made, seconds). The cap keeps the run short when the machine is contended.
+    """
+    start = time.perf_counter()
+    done, elapsed = 0, 0.0
+    while done < calls:
+        fn()
+        done += 1
+        elapsed = time.perf_counter() - start
+        if elapsed > max_s:
+            break
+    return done, elapsed
+
+
+def rate_passes(fn: Callable[[], object], calls: int, work_per_call: float, passes: int,
+                max_s: float = float("inf")) -> list[float]:
+    """Work per second over `passes` passes of up to `calls` consecutive calls (each pass capped at `max_s`)."""
+    rates = []
+    for _ in range(passes):
+        done, elapsed = run_capped(fn, calls, max_s)
+        rates.append(done * work_per_call / elapsed)
+    return rates
 
 
 def median(values: list[float]) -> float:
@@ -156,9 +181,8 @@ def bench_train(train: fmnist.Split, args: argparse.Namespace) -> tuple[dict, di
             cursor[0] += 1
             fmnist.train_step(model, opt, x, y)
 
-        for _ in range(max(3, steps // 5)):
-            step()
-        rates = rate_passes(step, steps, BATCH_TRAIN, args.passes)
+        run_capped(step, max(3, steps // 5), args.max_pass_seconds)  # warm-up
+        rates = rate_passes(step, steps, BATCH_TRAIN, args.passes, args.max_pass_seconds)
         result[spec.key], passes[spec.key] = median(rates), [round(r, 1) for r in rates]
         log(f"train {spec.key}: {result[spec.key]:,.0f} samples/s ({steps} steps x {args.passes})")
     return result, passes
@@ -192,16 +216,19 @@ def bench_latency(test: fmnist.Split, args: argparse.Namespace) -> dict:
     with torch.inference_mode():
         for key, fn in inference_fns().items():
             iters = args.latency_iters or (200 if args.quick else (500 if key == "cnn" else 2000))
-            for i in range(max(20, iters // 10)):
-                fn(inputs[i % len(inputs)])
-            samples = np.empty(iters)
+            run_capped(lambda: fn(inputs[0]), max(20, iters // 10), args.max_pass_seconds)  # warm-up
+            samples = []
+            deadline = time.perf_counter() + 2 * args.max_pass_seconds
             for i in range(iters):
                 x = inputs[i % len(inputs)]
                 start = time.perf_counter_ns()
                 fn(x)
-                samples[i] = (time.perf_counter_ns() - start) / 1e3
+                samples.append((time.perf_counter_ns() - start) / 1e3)
+                if time.perf_counter() > deadline and len(samples) >= 20:
+                    break
             result[key] = {"median": round(float(np.median(samples)), 2),
-                           "p90": round(float(np.percentile(samples, 90)), 2)}
+                           "p90": round(float(np.percentile(samples, 90)), 2),
+                           "calls": len(samples)}
             log(f"latency b1 {key}: median {result[key]['median']} us, p90 {result[key]['p90']} us")
     return result
 
@@ -281,7 +308,8 @@ def metadata(args: argparse.Namespace, load_before: list[float]) -> dict:
         "loadavg_before": load_before,
         "loadavg_after": [round(v, 2) for v in os.getloadavg()],
         "settings": {"passes": args.passes, "steps": args.steps, "quick": args.quick,
-                     "pass_seconds": args.pass_seconds, "latency_iters": args.latency_iters,
+                     "pass_seconds": args.pass_seconds,
+                     "max_pass_seconds": args.max_pass_seconds, "latency_iters": args.latency_iters,
                      "batch_train": BATCH_TRAIN, "batch_infer": BATCH_INFER,
                      "optimizer": "Adam lr 1e-3 (torch defaults)", "dtype": "float32"},
     }
