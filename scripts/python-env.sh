@@ -12,7 +12,7 @@
 #
 # Environment:
 #   EBJR_PYTHON_ENV   location of the environment (default: <repo>/.venv)
-#   EBJR_PYTHON       interpreter used to create it (default: python3)
+#   EBJR_BASE_PYTHON  interpreter used to create it (default: python3)
 #
 # Options (used by scripts/torch-env.sh; not needed for the default environment):
 #   --venv DIR          environment location (overrides EBJR_PYTHON_ENV)
@@ -64,8 +64,8 @@ if complete; then
   exit 0
 fi
 
-base="${EBJR_PYTHON:-python3}"
-command -v "$base" >/dev/null 2>&1 || die "'$base' not found; install Python 3 (Debian: apt-get install -y python3 python3-venv) or set EBJR_PYTHON"
+base="${EBJR_BASE_PYTHON:-python3}"
+command -v "$base" >/dev/null 2>&1 || die "'$base' not found; install Python 3 (Debian: apt-get install -y python3 python3-venv) or set EBJR_BASE_PYTHON"
 
 if ! "$py" -c 'import sys' >/dev/null 2>&1; then
   log "creating virtual environment $venv"

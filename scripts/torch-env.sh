@@ -13,7 +13,7 @@
 #   EBJR_TORCH_ENV    location of the environment (default: <repo>/.venv-bench)
 #   EBJR_TORCH_SPEC   pip requirement for torch (default: torch), e.g. "torch==2.15.0" or a CPU-only
 #                     wheel available through PIP_FIND_LINKS such as "torch==2.13.0+cpu"
-#   EBJR_PYTHON       interpreter used to create it (default: python3)
+#   EBJR_BASE_PYTHON  interpreter used to create it (default: python3)
 set -euo pipefail
 
 case "${1:-}" in
