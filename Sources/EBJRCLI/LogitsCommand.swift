@@ -22,7 +22,7 @@ struct LogitsCommand: ParsableCommand {
             let model = try Checkpoint.load(from: url).makeModel()
             let (values, classes) = Inference.logits(of: model, on: data)
             let file = LogitsFile(logits: Tensor(values, shape: [data.count, classes]), split: split,
-                                  inputChecksum: data.checksum, classNames: FashionMNIST.classNames)
+                                  inputChecksum: data.checksum, classNames: TeacherLogits.outputNames(of: try Checkpoint.load(from: url), outputs: classes))
             try file.write(to: URL(fileURLWithPath: output))
             let accuracy = Inference.accuracy(logits: values, classes: classes, labels: data.labels)
             print(String(format: "%@: %d×%d logits of %@ on %@ (accuracy %.2f%%)", output, data.count, classes, checkpoint,
