@@ -68,10 +68,12 @@ struct LatencyMeasurement {
             }
             let joint = JointModel<Int>(router: router, side: { try logits(forward(sideModel, sideData, $0)) },
                                         deep: { try logits(forward(deepModel, deepData, $0)) })
-            var routedBatched = 0
+            // Routed counts per call; the first call is the warm-up batch and is not counted.
+            var routedPerCall: [Int] = []
             let jointRate = Self.throughput(count: deepData.count, batch: batchSize) { batch in
-                if let out = try? joint.predict(batch) { routedBatched += out.decision.routedIndices.count }
+                routedPerCall.append((try? joint.predict(batch))?.decision.routedIndices.count ?? 0)
             }
+            let routedBatched = routedPerCall.dropFirst().reduce(0, +)
             let sideRate = Self.throughput(count: sideData.count, batch: batchSize) { _ = forward(sideModel, sideData, $0) }
             rows.append(Row(model: "side: \(side.source.name)", batch1MedianMicroseconds: sideTimes.median,
                             batch1P90Microseconds: sideTimes.p90, batchedSamplesPerSecond: sideRate, routedFraction: nil))
