@@ -15,7 +15,9 @@ public enum G2PExperiment {
 
     /// Trains the recipe's model, or loads `<outputDir>/<name>.params` when it exists (and `retrain` is false).
     /// Writes the parameters, the config (`<name>.config.json`) and the epoch log (`<name>.epochs.json`).
+    /// `initialParametersPath` starts training from saved parameters (continued training) instead of the seed.
     public static func trainedModel(recipePath: String, dataset: G2PDataset, outputDir: String, retrain: Bool = false,
+                                    initialParametersPath: String? = nil,
                                     log: (String) -> Void = { print($0) }) throws -> G2PModel {
         let recipe = try G2PRecipe(contentsOf: recipePath)
         let model = G2PModel(config: recipe.modelConfig, seed: recipe.seed)
@@ -25,6 +27,10 @@ public enum G2PExperiment {
             try ParameterFile.load(into: model.namedParameters(), from: parameterPath)
             log("\(recipe.name): loaded \(parameterPath)")
             return model
+        }
+        if let initialParametersPath {
+            try ParameterFile.load(into: model.namedParameters(), from: initialParametersPath)
+            log("\(recipe.name): starting from \(initialParametersPath)")
         }
         let records = G2PTrainer.train(model, recipe: recipe, dataset: dataset, checkpointPath: parameterPath + ".partial", log: log)
         try ParameterFile.save(model.namedParameters(), to: parameterPath)

@@ -5,7 +5,7 @@ import Foundation
 /// Long runs, enabled with `EBJR_LONG_TESTS=1` (release build recommended):
 /// `EBJR_LONG_TESTS=1 swift test -c release -Xswiftc -enable-testing --filter LongRunning`.
 /// `EBJR_G2P_RECIPE` trains a single recipe (default: the full experiment); `EBJR_G2P_OUTPUT` sets the output
-/// directory (default `.build/g2p`).
+/// directory (default `.build/g2p`); `EBJR_G2P_INIT` continues training from a parameter file.
 @Suite("LongRunning", .enabled(if: ProcessInfo.processInfo.environment["EBJR_LONG_TESTS"] == "1"))
 struct LongRunningTests {
     let environment = ProcessInfo.processInfo.environment
@@ -14,7 +14,8 @@ struct LongRunningTests {
     @Test func g2pTrainOne() throws {
         guard let recipe = environment["EBJR_G2P_RECIPE"] else { return }
         let dataset = try G2PExperiment.loadDataset()
-        _ = try G2PExperiment.trainedModel(recipePath: recipe, dataset: dataset, outputDir: outputDir)
+        _ = try G2PExperiment.trainedModel(recipePath: recipe, dataset: dataset, outputDir: outputDir,
+                                           initialParametersPath: environment["EBJR_G2P_INIT"])
     }
 
     /// The full E-LANG experiment (models are loaded from `outputDir` when already trained).
