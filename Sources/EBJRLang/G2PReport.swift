@@ -1,0 +1,65 @@
+/// Everything the G2P / E-LANG experiment measured (written as `report.json` and `report.md`).
+public struct G2PReport: Codable, Sendable {
+    public struct DataSummary: Codable, Sendable {
+        public var entryLines: Int
+        public var malformedLines: Int
+        public var excluded: [String: Int]
+        public var train: Int
+        public var validation: Int
+        public var test: Int
+        public var wordsWithSeveralPronunciations: Int
+    }
+
+    public struct ModelSummary: Codable, Sendable {
+        public var name: String
+        public var config: G2PModelConfig
+        public var parameters: Int
+        /// Mean multiply–add FLOPs per test word for its greedy decode.
+        public var flopsPerWord: Double
+        public var validationWER: Double
+        public var testWER: Double
+        public var testPER: Double
+        /// Beam search WER on the first `beamWords` test words (and greedy WER on the same words).
+        public var beamWidth: Int
+        public var beamWords: Int
+        public var beamWER: Double
+        public var greedyWEROnBeamWords: Double
+        /// Mean wall-clock seconds per word: whole test set in batches of 256, and one word at a time.
+        public var secondsPerWordBatched: Double
+        public var secondsPerWordSingle: Double
+    }
+
+    public struct ScoreSummary: Codable, Sendable {
+        public var score: SequenceScore
+        public var validationAUROC: Double
+        public var testAUROC: Double
+        /// Chosen on validation (rule: joint WER ≤ Super WER + tolerance, minimal FLOPs).
+        public var validation: OperatingPoint
+        /// The same threshold on test; `relativeCost` is by FLOPs.
+        public var test: OperatingPoint
+        /// Test relative cost by measured one-word-at-a-time wall time (Swift on every word + Super on routed ones).
+        public var testRelativeWallSingle: Double
+    }
+
+    public struct MeasuredJointRun: Codable, Sendable {
+        public var score: SequenceScore
+        public var routedFraction: Double
+        public var jointWER: Double
+        public var swiftSeconds: Double
+        public var superSeconds: Double
+        /// Super alone on the whole test set, same mode.
+        public var superAloneSeconds: Double
+        public var relativeWall: Double
+    }
+
+    public var data: DataSummary
+    public var swift: ModelSummary
+    public var `super`: ModelSummary
+    public var tolerance: Double
+    public var scores: [ScoreSummary]
+    /// The score with the lowest validation FLOPs cost, run end to end on test.
+    public var measuredBatched: MeasuredJointRun
+    public var measuredSingle: MeasuredJointRun
+    /// Whether scores recomputed from the exported `.npy` logits equal the in-memory ones.
+    public var importedLogitsRoundTrip: Bool
+}

@@ -1,0 +1,18 @@
+/// Errors of the language-model module, each naming the file or item concerned.
+public enum LangError: Error, CustomStringConvertible, Equatable {
+    case fileUnreadable(path: String)
+    case malformedArray(path: String, reason: String)
+    case recipe(path: String, line: Int, reason: String)
+    case unknownSymbol(word: String, symbol: String)
+    case parameterFile(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .fileUnreadable(path): "cannot read '\(path)'"
+        case let .malformedArray(path, reason): "'\(path)' is not a readable array: \(reason)"
+        case let .recipe(path, line, reason): "\(path):\(line): \(reason)"
+        case let .unknownSymbol(word, symbol): "'\(word)' contains '\(symbol)', which is not in the vocabulary"
+        case let .parameterFile(path, reason): "parameter file '\(path)': \(reason)"
+        }
+    }
+}

@@ -1,0 +1,67 @@
+/// Imported sequence logits of any model: `[N, L, V]` with per-sequence lengths (steps actually decoded,
+/// end token included); rows at or after a sequence's length are ignored. Emitted tokens are taken as the
+/// per-step argmax (greedy decoding) unless given.
+public struct SequenceLogits: Sendable {
+    public var logits: [Float]
+    public var count: Int
+    public var maxLength: Int
+    public var vocabularySize: Int
+    public var lengths: [Int]
+    public var tokens: [[Int]]?
+
+    public init(logits: [Float], shape: [Int], lengths: [Int], tokens: [[Int]]? = nil) {
+        precondition(shape.count == 3 && logits.count == shape.reduce(1, *), "SequenceLogits: shape \(shape) for \(logits.count) values")
+        precondition(lengths.count == shape[0] && lengths.allSatisfy { $0 >= 0 && $0 <= shape[1] },
+                     "SequenceLogits: lengths must be N = \(shape[0]) values in 0...\(shape[1])")
+        self.logits = logits
+        (count, maxLength, vocabularySize) = (shape[0], shape[1], shape[2])
+        self.lengths = lengths
+        self.tokens = tokens
+    }
+
+    /// Reads `logits.npy` (`[N, L, V]`, float32/float64) and `lengths.npy` (`[N]`, integer).
+    public init(logitsPath: String, lengthsPath: String) throws {
+        let array = try NumpyArray(contentsOf: logitsPath)
+        let lengthArray = try NumpyArray(contentsOf: lengthsPath)
+        guard array.shape.count == 3 else { throw LangError.malformedArray(path: logitsPath, reason: "expected [N, L, V], got \(array.shape)") }
+        guard lengthArray.shape == [array.shape[0]] else {
+            throw LangError.malformedArray(path: lengthsPath, reason: "expected [\(array.shape[0])], got \(lengthArray.shape)")
+        }
+        let lengths = lengthArray.values.map { Int($0) }
+        guard lengths.allSatisfy({ $0 >= 0 && $0 <= array.shape[1] }) else {
+            throw LangError.malformedArray(path: lengthsPath, reason: "lengths outside 0...\(array.shape[1])")
+        }
+        self.init(logits: array.values.map { Float($0) }, shape: array.shape, lengths: lengths)
+    }
+
+    /// Token statistics of sequence `n`.
+    public func statistics(_ n: Int) -> TokenStatistics {
+        let start = n * maxLength * vocabularySize, v = vocabularySize
+        return logits.withUnsafeBufferPointer { all in
+            let rows = UnsafeBufferPointer(rebasing: all[start..<(start + lengths[n] * v)])
+            let chosen = tokens?[n] ?? (0..<lengths[n]).map { t in
+                var best = 0
+                for j in 1..<v where rows[t * v + j] > rows[t * v + best] { best = j }
+                return best
+            }
+            return TokenStatistics(logits: rows, vocabularySize: v, tokens: chosen)
+        }
+    }
+
+    /// One score per sequence.
+    public func scores(_ kind: SequenceScore) -> [Double] { (0..<count).map { kind.score(statistics($0)) } }
+
+    /// Packs decoded sequences as `[N, maxSteps, V]` logits (zero-padded) and lengths.
+    public init(_ sequences: [DecodedSequence]) {
+        let v = sequences.first?.vocabularySize ?? 0, l = sequences.map(\.steps).max() ?? 0
+        var values = [Float](repeating: 0, count: sequences.count * l * v)
+        for (n, s) in sequences.enumerated() { values.replaceSubrange((n * l * v)..<(n * l * v + s.logits.count), with: s.logits) }
+        self.init(logits: values, shape: [sequences.count, l, v], lengths: sequences.map(\.steps), tokens: sequences.map(\.emittedTokens))
+    }
+
+    /// Writes `logits.npy`-style and `lengths.npy`-style files.
+    public func write(logitsPath: String, lengthsPath: String) throws {
+        try NumpyArray(shape: [count, maxLength, vocabularySize], values: logits.map(Double.init), type: .float32).write(to: logitsPath)
+        try NumpyArray(shape: [count], values: lengths.map(Double.init), type: .int64).write(to: lengthsPath)
+    }
+}

@@ -1,0 +1,95 @@
+import Testing
+import Foundation
+@testable import EBJRTensor
+@testable import EBJRLang
+
+/// One row of the gradient table for the sequence primitives (same approach as EBJRTensorTests).
+struct SequenceGradientCase: CustomTestStringConvertible, Sendable {
+    let name: String
+    let shapes: [[Int]]
+    let function: @Sendable ([Tensor]) -> Tensor
+    var testDescription: String { name }
+}
+
+/// `Σ w ⊙ t` with fixed seeded weights, so every output element matters.
+func weightedSum(_ t: Tensor) -> Tensor {
+    var g = RandomGenerator(seed: 99)
+    return (t * Tensor.uniform(t.shape, low: -1, high: 1, generator: &g)).sum()
+}
+
+let sequenceGradientCases: [SequenceGradientCase] = [
+    SequenceGradientCase(name: "gruCell", shapes: [[3, 12], [3, 12], [3, 4]]) {
+        weightedSum(Tensor.gruCell(inputGates: $0[0], hiddenGates: $0[1], hidden: $0[2]))
+    },
+    SequenceGradientCase(name: "gruCell masked rows", shapes: [[3, 6], [3, 6], [3, 2]]) {
+        weightedSum(Tensor.gruCell(inputGates: $0[0], hiddenGates: $0[1], hidden: $0[2], mask: [1, 0, 1]))
+    },
+    SequenceGradientCase(name: "gruCell chained twice", shapes: [[2, 9], [2, 9], [2, 3]]) {
+        let h1 = Tensor.gruCell(inputGates: $0[0], hiddenGates: $0[1], hidden: $0[2])
+        return weightedSum(Tensor.gruCell(inputGates: $0[0] * 0.5, hiddenGates: $0[1], hidden: h1))
+    },
+    SequenceGradientCase(name: "dotAttention", shapes: [[2, 3], [2, 4, 3]]) {
+        weightedSum(Tensor.dotAttention(query: $0[0], keys: $0[1], lengths: [4, 4]))
+    },
+    SequenceGradientCase(name: "dotAttention with padding", shapes: [[3, 3], [3, 5, 3]]) {
+        weightedSum(Tensor.dotAttention(query: $0[0], keys: $0[1], lengths: [5, 2, 1]))
+    },
+    SequenceGradientCase(name: "stackSteps", shapes: [[2, 3], [2, 3], [2, 3]]) {
+        weightedSum(Tensor.stackSteps($0))
+    },
+    SequenceGradientCase(name: "GRU cell layer + attention + logits", shapes: [[2, 4], [2, 6]]) { inputs in
+        var generator = RandomGenerator(seed: 5)
+        let cell = GRUCell(inputSize: 4, hiddenSize: 6, generator: &generator)
+        let h = cell(inputs[0], hidden: inputs[1])
+        let memory = Tensor.stackSteps([inputs[1], h, inputs[1] * h])
+        let context = Tensor.dotAttention(query: h, keys: memory, lengths: [3, 2])
+        return weightedSum(Tensor.concatenate([h, context], axis: 1).logSoftmax())
+    },
+]
+
+/// Central differences in Double on a Float32 function.
+func numericGradient(_ f: ([Tensor]) -> Tensor, inputs: [Tensor], index: Int) -> [Double] {
+    let x = inputs[index]
+    var result = [Double](repeating: 0, count: x.count)
+    let h: Float = 1e-2
+    for i in 0..<x.count {
+        let original = x.data[i]
+        x.data[i] = original + h
+        let plus = Double(noGrad { f(inputs) }.item)
+        x.data[i] = original - h
+        let minus = Double(noGrad { f(inputs) }.item)
+        x.data[i] = original
+        result[i] = (plus - minus) / (2 * Double(h))
+    }
+    return result
+}
+
+@Test("sequence primitives: gradient matches central finite differences", arguments: sequenceGradientCases)
+func sequenceGradientMatchesFiniteDifferences(_ testCase: SequenceGradientCase) {
+    var generator = RandomGenerator(seed: 7)
+    let inputs = testCase.shapes.map { Tensor.uniform($0, low: -1, high: 1, generator: &generator, requiresGrad: true) }
+    testCase.function(inputs).backward()
+    for (index, input) in inputs.enumerated() {
+        let numeric = numericGradient(testCase.function, inputs: inputs, index: index)
+        guard let analytic = input.grad else { Issue.record("\(testCase.name): input \(index) got no gradient"); continue }
+        for i in 0..<input.count {
+            let a = Double(analytic.data[i]), n = numeric[i]
+            #expect(abs(a - n) <= 2e-2 * max(1, abs(n)), "\(testCase.name): input \(index)[\(i)] autograd \(a) vs numeric \(n)")
+        }
+    }
+}
+
+@Test("whole G2P model: parameter gradients match finite differences")
+func modelGradientMatchesFiniteDifferences() {
+    let model = G2PModel(config: G2PModelConfig(embeddingSize: 3, hiddenSize: 4, sourceVocabularySize: 5, targetVocabularySize: 6), seed: 3)
+    let sources = [[1, 2, 3], [4]], targets = [[3, 4], [5, 3, 3]]
+    let loss = { model.negativeLogLikelihood(sources: sources, targets: targets).sum }
+    loss().backward()
+    for (name, parameter) in model.namedParameters() {
+        let numeric = numericGradient({ _ in loss() }, inputs: [parameter], index: 0)
+        let analytic = parameter.grad!
+        for i in 0..<parameter.count {
+            #expect(abs(Double(analytic.data[i]) - numeric[i]) <= 2e-2 * max(1, abs(numeric[i])), "\(name)[\(i)]")
+        }
+    }
+}
