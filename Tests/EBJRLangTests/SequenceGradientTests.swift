@@ -2,6 +2,7 @@ import Testing
 import Foundation
 @testable import EBJRTensor
 @testable import EBJRLang
+import _EBJRTestSupport
 
 /// One row of the gradient table for the sequence primitives (same approach as EBJRTensorTests).
 struct SequenceGradientCase: CustomTestStringConvertible, Sendable {
@@ -11,11 +12,7 @@ struct SequenceGradientCase: CustomTestStringConvertible, Sendable {
     var testDescription: String { name }
 }
 
-/// `Σ w ⊙ t` with fixed seeded weights, so every output element matters.
-func weightedSum(_ t: Tensor) -> Tensor {
-    var g = RandomGenerator(seed: 99)
-    return (t * Tensor.uniform(t.shape, low: -1, high: 1, generator: &g)).sum()
-}
+func weightedSum(_ t: Tensor) -> Tensor { GradientCheck.weightedSum(t) }
 
 let sequenceGradientCases: [SequenceGradientCase] = [
     SequenceGradientCase(name: "gruCell", shapes: [[3, 12], [3, 12], [3, 4]]) {
@@ -47,36 +44,11 @@ let sequenceGradientCases: [SequenceGradientCase] = [
     },
 ]
 
-/// Central differences in Double on a Float32 function.
-func numericGradient(_ f: ([Tensor]) -> Tensor, inputs: [Tensor], index: Int) -> [Double] {
-    let x = inputs[index]
-    var result = [Double](repeating: 0, count: x.count)
-    let h: Float = 1e-2
-    for i in 0..<x.count {
-        let original = x.data[i]
-        x.data[i] = original + h
-        let plus = Double(noGrad { f(inputs) }.item)
-        x.data[i] = original - h
-        let minus = Double(noGrad { f(inputs) }.item)
-        x.data[i] = original
-        result[i] = (plus - minus) / (2 * Double(h))
-    }
-    return result
-}
-
 @Test("sequence primitives: gradient matches central finite differences", arguments: sequenceGradientCases)
 func sequenceGradientMatchesFiniteDifferences(_ testCase: SequenceGradientCase) {
     var generator = RandomGenerator(seed: 7)
     let inputs = testCase.shapes.map { Tensor.uniform($0, low: -1, high: 1, generator: &generator, requiresGrad: true) }
-    testCase.function(inputs).backward()
-    for (index, input) in inputs.enumerated() {
-        let numeric = numericGradient(testCase.function, inputs: inputs, index: index)
-        guard let analytic = input.grad else { Issue.record("\(testCase.name): input \(index) got no gradient"); continue }
-        for i in 0..<input.count {
-            let a = Double(analytic.data[i]), n = numeric[i]
-            #expect(abs(a - n) <= 2e-2 * max(1, abs(n)), "\(testCase.name): input \(index)[\(i)] autograd \(a) vs numeric \(n)")
-        }
-    }
+    for message in GradientCheck.mismatches(testCase.name, testCase.function, inputs: inputs) { Issue.record("\(message)") }
 }
 
 @Test("whole G2P model: parameter gradients match finite differences")
@@ -86,7 +58,7 @@ func modelGradientMatchesFiniteDifferences() {
     let loss = { model.negativeLogLikelihood(sources: sources, targets: targets).sum }
     loss().backward()
     for (name, parameter) in model.namedParameters() {
-        let numeric = numericGradient({ _ in loss() }, inputs: [parameter], index: 0)
+        let numeric = GradientCheck.numericGradient({ _ in loss() }, inputs: [parameter], index: 0)
         let analytic = parameter.grad!
         for i in 0..<parameter.count {
             #expect(abs(Double(analytic.data[i]) - numeric[i]) <= 2e-2 * max(1, abs(numeric[i])), "\(name)[\(i)]")

@@ -1,6 +1,7 @@
 import Testing
 import Foundation
 @testable import EBJRTensor
+import _EBJRTestSupport
 
 /// One row of the gradient table: a name, input shapes, and a scalar function of the inputs.
 /// The check compares autograd against central finite differences computed in Double on the same function.
@@ -13,12 +14,7 @@ struct GradientCase: CustomTestStringConvertible, Sendable {
     var testDescription: String { name }
 }
 
-/// A fixed, seeded "random projection" so every output element matters: L = Σ w ⊙ f(x).
-func weightedSum(_ t: Tensor) -> Tensor {
-    var g = RandomGenerator(seed: 99)
-    let w = Tensor.uniform(t.shape, low: -1, high: 1, generator: &g)
-    return (t * w).sum()
-}
+func weightedSum(_ t: Tensor) -> Tensor { GradientCheck.weightedSum(t) }
 
 let gradientCases: [GradientCase] = [
     GradientCase(name: "add", shapes: [[3, 4], [3, 4]]) { weightedSum($0[0] + $0[1]) },
@@ -76,23 +72,6 @@ let gradientCases: [GradientCase] = [
     GradientCase(name: "maxPool2d overlapping", shapes: [[1, 1, 5, 5]]) { weightedSum($0[0].maxPool2d(kernelSize: 3, stride: 1)) },
 ]
 
-/// Central differences in Double, on a Float32 function: step chosen for Float precision.
-func numericGradient(_ f: ([Tensor]) -> Tensor, inputs: [Tensor], index: Int) -> [Double] {
-    let x = inputs[index]
-    var result = [Double](repeating: 0, count: x.count)
-    let h: Float = 1e-2
-    for i in 0..<x.count {
-        let original = x.data[i]
-        x.data[i] = original + h
-        let plus = Double(noGrad { f(inputs) }.item)
-        x.data[i] = original - h
-        let minus = Double(noGrad { f(inputs) }.item)
-        x.data[i] = original
-        result[i] = (plus - minus) / (2 * Double(h))
-    }
-    return result
-}
-
 @Test("gradient matches central finite differences", arguments: gradientCases)
 func gradientMatchesFiniteDifferences(_ testCase: GradientCase) {
     var generator = RandomGenerator(seed: 7)
@@ -102,20 +81,7 @@ func gradientMatchesFiniteDifferences(_ testCase: GradientCase) {
             : Tensor.uniform(shape, low: -1, high: 1, generator: &generator, requiresGrad: true)
         return t
     }
-    let loss = testCase.function(inputs)
-    loss.backward()
-    for (index, input) in inputs.enumerated() {
-        let numeric = numericGradient(testCase.function, inputs: inputs, index: index)
-        guard let analytic = input.grad else {
-            Issue.record("\(testCase.name): input \(index) got no gradient")
-            continue
-        }
-        for i in 0..<input.count {
-            let a = Double(analytic.data[i]), n = numeric[i]
-            let tolerance = 2e-2 * max(1, abs(n))
-            #expect(abs(a - n) <= tolerance, "\(testCase.name): input \(index)[\(i)] autograd \(a) vs numeric \(n)")
-        }
-    }
+    for message in GradientCheck.mismatches(testCase.name, testCase.function, inputs: inputs) { Issue.record("\(message)") }
 }
 
 @Test func maxPoolTiesGoToFirstElementInScanOrder() {
