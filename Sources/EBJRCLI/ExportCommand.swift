@@ -43,7 +43,7 @@ struct ExportONNX: ParsableCommand {
             let loaded = try Checkpoint.load(from: url)
             guard let config = loaded.modelConfig else { throw CheckpointError.missingModelConfig(file: url.path) }
             var options = ONNXExportOptions()
-            options.classNames = loaded.classNames
+            options.classNames = TeacherLogits.outputNames(of: loaded, outputs: config.outputCount)
             options.subset = loaded.classSubset
             options.sourceCheckpoint = url.lastPathComponent
             options.toolkitVersion = toolkitVersion
