@@ -93,12 +93,25 @@ extension Tensor {
         for i in 0..<count { a[i] += b[i] }
     }
 
-    /// A copy if this tensor's storage may be shared with a live tensor, so that accumulating into it is safe.
-    func ownedCopy() -> Tensor { copy() }
+    /// This tensor itself when it is a gradient buffer that only the backward pass holds (see
+    /// `exclusiveGradient`), otherwise a copy, so that accumulating into the result is safe.
+    func ownedCopy() -> Tensor {
+        guard isExclusiveGradient else { return copy() }
+        isExclusiveGradient = false
+        return self
+    }
+
+    /// A fresh, uninitialised gradient buffer that a backward function returns for exactly one input and
+    /// keeps no other reference to: a leaf may then adopt it as its `grad` without copying.
+    static func exclusiveGradient(_ shape: [Int]) -> Tensor {
+        let t = Tensor.uninitialized(shape)
+        t.isExclusiveGradient = true
+        return t
+    }
 
     /// `self + other` for equal shapes, no history.
     func adding(_ other: Tensor) -> Tensor {
-        let out = Tensor.uninitialized(shape)
+        let out = Tensor.exclusiveGradient(shape)
         let a = data, b = other.data, o = out.data
         for i in 0..<count { o[i] = a[i] + b[i] }
         return out

@@ -59,14 +59,15 @@ extension Tensor {
             }
             var gw: Tensor?
             if needW {
-                let t = Tensor.uninitialized(weight.shape)
+                let t = Tensor.exclusiveGradient(weight.shape)
                 t.data.update(from: partialW.data, count: outC * ck)
                 for c in 1..<Swift.max(threads, 1) { let src = partialW.data + c * outC * ck; for i in 0..<(outC * ck) { t.data[i] += src[i] } }
                 gw = t
             }
             var gb: Tensor?
             if let bias, bias.requiresGrad {
-                let t = Tensor(zeros: [outC])
+                let t = Tensor.exclusiveGradient([outC])
+                t.data.update(repeating: 0, count: outC)
                 for sample in 0..<n { for o in 0..<outC {
                     let row = g.data + (sample * outC + o) * p
                     var acc: Float = 0

@@ -80,20 +80,22 @@ extension Tensor {
         return record("linear", output: out, inputs: inputs) { g in
             var gx: Tensor?, gw: Tensor?, gb: Tensor?
             if x.requiresGrad {
-                let t = Tensor.uninitialized([n, inF])
+                let t = Tensor.exclusiveGradient([n, inF])
                 sgemm(transA: false, transB: false, m: n, n: inF, k: outF, a: g.data, lda: outF, b: weight.data, ldb: inF,
                       c: t.data, ldc: inF)
                 gx = t
             }
             if weight.requiresGrad {
-                let t = Tensor.uninitialized([outF, inF])
+                let t = Tensor.exclusiveGradient([outF, inF])
                 sgemm(transA: true, transB: false, m: outF, n: inF, k: n, a: g.data, lda: outF, b: x.data, ldb: inF,
                       c: t.data, ldc: inF)
                 gw = t
             }
             if let bias, bias.requiresGrad {
-                let t = Tensor(zeros: [outF])
-                for r in 0..<n { let row = g.data + r * outF; for j in 0..<outF { t.data[j] += row[j] } }
+                let t = Tensor.exclusiveGradient([outF])
+                let sums = t.data
+                sums.update(repeating: 0, count: outF)
+                for r in 0..<n { let row = g.data + r * outF; for j in 0..<outF { sums[j] += row[j] } }
                 gb = t
             }
             return bias == nil ? [gx, gw] : [gx, gw, gb]

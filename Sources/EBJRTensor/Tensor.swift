@@ -15,6 +15,8 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
     public var grad: Tensor?
     /// The operation that produced this tensor, when recorded.
     public internal(set) var gradientNode: GradientNode?
+    /// Set on gradient buffers that the backward pass owns alone (`Tensor.exclusiveGradient`).
+    var isExclusiveGradient = false
 
     /// Number of elements.
     @inlinable public var count: Int { storage.count }

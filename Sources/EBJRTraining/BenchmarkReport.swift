@@ -1,0 +1,92 @@
+import Foundation
+
+/// Swift and PyTorch numbers of one `ebjr bench` run side by side, as table rows, Markdown and JSON.
+public struct BenchmarkReport: Codable, Sendable {
+    /// One line of the table. `ratio` is Swift ÷ PyTorch for rates and PyTorch ÷ Swift for latency (so that
+    /// above 1 always means Swift is faster).
+    public struct Row: Codable, Sendable {
+        public var section: String
+        public var key: String
+        public var unit: String
+        public var swift: Double
+        public var pytorch: Double?
+        public var ratio: Double?
+        /// For latency rows: the p90 of each engine.
+        public var swiftP90: Double?
+        public var pytorchP90: Double?
+    }
+
+    public var threads: Int
+    public var quick: Bool
+    public var swift: BenchmarkResults
+    /// PyTorch's numbers, nil when PyTorch was not run.
+    public var pytorch: BenchmarkResults?
+    /// Why PyTorch numbers are missing, if they are.
+    public var pytorchNote: String?
+    /// Load averages before and after the run.
+    public var loadAverage: [Double]
+
+    public init(threads: Int, quick: Bool, swift: BenchmarkResults, pytorch: BenchmarkResults?, pytorchNote: String?,
+                loadAverage: [Double]) {
+        self.threads = threads
+        self.quick = quick
+        self.swift = swift
+        self.pytorch = pytorch
+        self.pytorchNote = pytorchNote
+        self.loadAverage = loadAverage
+    }
+
+    /// The table rows, in a fixed order.
+    public var rows: [Row] {
+        var rows: [Row] = []
+        func rate(_ section: String, _ unit: String, _ ours: [String: Double]?, _ theirs: [String: Double]?, _ keys: [String]) {
+            for key in keys {
+                guard let s = ours?[key] else { continue }
+                let p = theirs?[key]
+                rows.append(Row(section: section, key: key, unit: unit, swift: s, pytorch: p,
+                                ratio: p.flatMap { $0 > 0 ? s / $0 : nil }))
+            }
+        }
+        let models = [BenchmarkModel.mlp.key, BenchmarkModel.cnn.key, BenchmarkModel.side.key]
+        rate("train", "samples/s", swift.train, pytorch?.train, models)
+        for key in [SwiftBenchmark.routeKey, BenchmarkModel.side.key, BenchmarkModel.mlp.key, BenchmarkModel.cnn.key] {
+            guard let s = swift.latency?[key] else { continue }
+            let p = pytorch?.latency?[key]
+            rows.append(Row(section: "latency b1", key: key, unit: "µs", swift: s.median, pytorch: p?.median,
+                            ratio: p.flatMap { s.median > 0 ? $0.median / s.median : nil }, swiftP90: s.p90, pytorchP90: p?.p90))
+        }
+        rate("throughput b256", "samples/s", swift.throughput, pytorch?.throughput,
+             [SwiftBenchmark.routeKey, BenchmarkModel.side.key, BenchmarkModel.mlp.key, BenchmarkModel.cnn.key])
+        rate("gemm", "GFLOP/s", swift.gemm, pytorch?.gemm, SwiftBenchmark.gemmShapes.map(\.key))
+        return rows
+    }
+
+    /// The Markdown table (with a one-line header naming the settings).
+    public var markdown: String {
+        var text = "ebjr bench: \(threads) thread\(threads == 1 ? "" : "s")\(quick ? ", quick" : "")"
+        text += String(format: ", load average %.2f → %.2f\n", loadAverage.first ?? 0, loadAverage.last ?? 0)
+        if let pytorchNote { text += "\(pytorchNote)\n" }
+        text += "\n| section | key | unit | Swift | PyTorch | ratio |\n|---|---|---|---:|---:|---:|\n"
+        for row in rows {
+            var swiftText = Self.format(row.swift), torchText = row.pytorch.map(Self.format) ?? "–"
+            if let p90 = row.swiftP90 { swiftText += " (p90 \(Self.format(p90)))" }
+            if let p90 = row.pytorchP90 { torchText += " (p90 \(Self.format(p90)))" }
+            let ratio = row.ratio.map { String(format: "%.2f×", $0) } ?? "–"
+            text += "| \(row.section) | \(row.key) | \(row.unit) | \(swiftText) | \(torchText) | \(ratio) |\n"
+        }
+        text += "\nratio: Swift ÷ PyTorch for rates, PyTorch ÷ Swift for latency (above 1: Swift is faster).\n"
+        return text
+    }
+
+    /// Pretty-printed JSON of the whole report (including the rows).
+    public func jsonData() throws -> Data {
+        struct Document: Encodable { var report: BenchmarkReport; var rows: [Row] }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(Document(report: self, rows: rows))
+    }
+
+    static func format(_ value: Double) -> String {
+        value >= 1000 ? String(format: "%.0f", value) : value >= 10 ? String(format: "%.1f", value) : String(format: "%.2f", value)
+    }
+}
