@@ -85,7 +85,10 @@ private func parse(_ text: String) throws -> Recipe { try Recipe.parse(text: tex
         .deletingLastPathComponent().appendingPathComponent("recipes")
     let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix("fmnist") && $0.hasSuffix(".yaml") }
     #expect(!files.isEmpty)
-    for file in files { _ = try Recipe.load(path: folder.appendingPathComponent(file).path) }
+    for file in files {
+        let path = folder.appendingPathComponent(file).path
+        if file.hasPrefix("fmnist-ebjr") { _ = try EvaluationRecipe.load(path: path) } else { _ = try Recipe.load(path: path) }
+    }
 }
 
 extension RecipeError {
