@@ -93,19 +93,25 @@ extension Tensor {
         let x = data, o = out.data
         argmax.withUnsafeMutableBufferPointer { am in
             if kernelSize == 2 && s == 2 {
-                // The common 2×2, stride-2 window, unrolled.
-                for plane in 0..<(n * c) {
-                    let src = x + plane * h * w
-                    for i in 0..<oh {
-                        let top = src + 2 * i * w, bottom = top + w
-                        for j in 0..<ow {
-                            var best = top[2 * j], bestIndex = 2 * i * w + 2 * j
-                            if top[2 * j + 1] > best { best = top[2 * j + 1]; bestIndex = 2 * i * w + 2 * j + 1 }
-                            if bottom[2 * j] > best { best = bottom[2 * j]; bestIndex = (2 * i + 1) * w + 2 * j }
-                            if bottom[2 * j + 1] > best { best = bottom[2 * j + 1]; bestIndex = (2 * i + 1) * w + 2 * j + 1 }
-                            let oi = (plane * oh + i) * ow + j
-                            o[oi] = best
-                            am[oi] = Int32(bestIndex)
+                // The common 2×2, stride-2 window, unrolled; planes are independent and spread over the threads.
+                let amp = SendablePointer(am.baseAddress!), os = SendablePointer(o), xs = SendableConstPointer(UnsafePointer(x))
+                let planes = n * c
+                let threads = planes * h * w >= Tensor.parallelElementwiseThreshold ? KernelConfiguration.threadCount : 1
+                parallelFor(chunks: threads, threads: threads) { chunk in
+                    let am = amp.pointer, o = os.pointer, x = xs.pointer
+                    for plane in (chunk * planes / threads)..<((chunk + 1) * planes / threads) {
+                        let src = x + plane * h * w
+                        for i in 0..<oh {
+                            let top = src + 2 * i * w, bottom = top + w
+                            for j in 0..<ow {
+                                var best = top[2 * j], bestIndex = 2 * i * w + 2 * j
+                                if top[2 * j + 1] > best { best = top[2 * j + 1]; bestIndex = 2 * i * w + 2 * j + 1 }
+                                if bottom[2 * j] > best { best = bottom[2 * j]; bestIndex = (2 * i + 1) * w + 2 * j }
+                                if bottom[2 * j + 1] > best { best = bottom[2 * j + 1]; bestIndex = (2 * i + 1) * w + 2 * j + 1 }
+                                let oi = (plane * oh + i) * ow + j
+                                o[oi] = best
+                                am[oi] = Int32(bestIndex)
+                            }
                         }
                     }
                 }

@@ -1,4 +1,24 @@
 import Foundation
+import EBJRKernels
+
+// MARK: - Threading of large elementwise work
+
+extension Tensor {
+    /// Elementwise passes over at least this many values are split over the kernel threads.
+    static let parallelElementwiseThreshold = 1 << 17
+
+    /// Calls `body` on disjoint index ranges covering `0..<count`, in parallel for large counts. Each index is
+    /// visited exactly once with the same arithmetic, so results do not depend on the number of threads.
+    @inline(__always)
+    static func forEachChunk(_ count: Int, _ body: (Range<Int>) -> Void) {
+        let threads = count >= parallelElementwiseThreshold ? KernelConfiguration.threadCount : 1
+        if threads <= 1 { body(0..<count); return }
+        let chunks = threads * 2
+        parallelFor(chunks: chunks, threads: threads) { chunk in
+            body((chunk * count / chunks)..<((chunk + 1) * count / chunks))
+        }
+    }
+}
 
 // MARK: - Binary operations with broadcasting
 
@@ -9,7 +29,7 @@ extension Tensor {
         if a.shape == b.shape {
             let out = Tensor.uninitialized(a.shape)
             let x = a.data, y = b.data, o = out.data
-            for i in 0..<a.count { o[i] = f(x[i], y[i]) }
+            forEachChunk(a.count) { range in for i in range { o[i] = f(x[i], y[i]) } }
             return out
         }
         guard let shape = Broadcast.shape(a.shape, b.shape) else {
@@ -104,7 +124,7 @@ extension Tensor {
     @inline(__always) public func mapValues(_ f: (Float) -> Float) -> Tensor {
         let out = Tensor.uninitialized(shape)
         let x = data, o = out.data
-        for i in 0..<count { o[i] = f(x[i]) }
+        Tensor.forEachChunk(count) { range in for i in range { o[i] = f(x[i]) } }
         return out
     }
 
@@ -112,7 +132,7 @@ extension Tensor {
     @inline(__always) func zipValues(_ y: Tensor, _ g: Tensor, _ f: (Float, Float, Float) -> Float) -> Tensor {
         let out = Tensor.uninitialized(shape)
         let xs = data, ys = y.data, gs = g.data, o = out.data
-        for i in 0..<count { o[i] = f(gs[i], xs[i], ys[i]) }
+        Tensor.forEachChunk(count) { range in for i in range { o[i] = f(gs[i], xs[i], ys[i]) } }
         return out
     }
 

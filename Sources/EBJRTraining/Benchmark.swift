@@ -153,8 +153,18 @@ public struct SwiftBenchmark {
 
     // MARK: Sections
 
+    /// Loaded splits (flat samples), shared by all measurements of this benchmark.
+    private let cache = DatasetCache()
+
+    /// A split with flat `[784]` samples or `[1, 28, 28]` images (the same values), loaded once.
     private func load(_ split: FashionMNIST.Split, flat: Bool) throws -> Dataset {
-        try FashionMNIST.load(split, directory: settings.dataDirectory, flatten: flat)
+        var data: Dataset
+        if let cached = cache.splits[split] { data = cached } else {
+            data = try FashionMNIST.load(split, directory: settings.dataDirectory, flatten: true)
+            cache.splits[split] = data
+        }
+        if !flat { data.sampleShape = [1, 28, 28] }
+        return data
     }
 
     /// Samples/s of Adam (lr 1e-3) steps at batch 128 on 64 shuffled training batches prepared before timing.
@@ -323,6 +333,11 @@ public struct SwiftBenchmark {
         guard !sorted.isEmpty else { return 0 }
         return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
+}
+
+/// Datasets kept between the sections of one benchmark run.
+private final class DatasetCache {
+    var splits: [FashionMNIST.Split: Dataset] = [:]
 }
 
 /// Owns a buffer captured by benchmark closures and frees it with the last of them.
