@@ -153,16 +153,9 @@ public struct SwiftBenchmark {
 
     // MARK: Sections
 
-    /// Loaded splits (flat samples), shared by all measurements of this benchmark.
-    private let cache = DatasetCache()
-
     /// A split with flat `[784]` samples or `[1, 28, 28]` images (the same values), loaded once.
     private func load(_ split: FashionMNIST.Split, flat: Bool) throws -> Dataset {
-        var data: Dataset
-        if let cached = cache.splits[split] { data = cached } else {
-            data = try FashionMNIST.load(split, directory: settings.dataDirectory, flatten: true)
-            cache.splits[split] = data
-        }
+        var data = try FashionMNIST.load(split, directory: settings.dataDirectory, flatten: true)
         if !flat { data.sampleShape = [1, 28, 28] }
         return data
     }
@@ -336,9 +329,6 @@ public struct SwiftBenchmark {
 }
 
 /// Datasets kept between the sections of one benchmark run.
-private final class DatasetCache {
-    var splits: [FashionMNIST.Split: Dataset] = [:]
-}
 
 /// Owns a buffer captured by benchmark closures and frees it with the last of them.
 private final class PointerOwner {
