@@ -66,6 +66,12 @@ public struct BenchmarkReport: Codable, Sendable {
         var text = "ebjr bench: \(threads) thread\(threads == 1 ? "" : "s")\(quick ? ", quick" : "")"
         text += String(format: ", load average %.2f → %.2f\n", loadAverage.first ?? 0, loadAverage.last ?? 0)
         if let pytorchNote { text += "\(pytorchNote)\n" }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        if let busiest = loadAverage.max(), busiest > Double(cores) / 2 {
+            text += String(format: "warning: the machine was busy (load average %.2f on %d cores); multi-threaded PyTorch "
+                           + "slows down sharply under contention, so ratios from this run are not quiet-machine ratios.\n",
+                           busiest, cores)
+        }
         text += "\n| section | key | unit | Swift | PyTorch | ratio |\n|---|---|---|---:|---:|---:|\n"
         for row in rows {
             var swiftText = Self.format(row.swift), torchText = row.pytorch.map(Self.format) ?? "–"
