@@ -30,29 +30,30 @@ let package = Package(
         .target(name: "EBJROptimizers", dependencies: ["EBJRTensor", "EBJRNN"], swiftSettings: nativeCPU),
 
         // Storage and data
-        .target(name: "EBJRHDF5", dependencies: ["CHDF5"]),
+        .target(name: "EBJRFiles"),
+        .target(name: "EBJRHDF5", dependencies: ["CHDF5", "EBJRFiles"]),
         .target(name: "EBJRData", dependencies: ["CZlib", "EBJRHDF5", "EBJRTensor"], swiftSettings: nativeCPU),
         .target(name: "EBJRCheckpoint", dependencies: ["EBJRHDF5", "EBJRTensor", "EBJRNN", "EBJROptimizers"]),
 
         // Routing (pure) -> evaluation (reports)
         .target(name: "EBJRRouting", swiftSettings: nativeCPU),
-        .target(name: "EBJREvaluation", dependencies: ["EBJRRouting"], swiftSettings: nativeCPU),
+        .target(name: "EBJREvaluation", dependencies: ["EBJRRouting", "EBJRFiles"], swiftSettings: nativeCPU),
 
         // Training, recipes, language models, exports
         .target(name: "EBJRTraining",
                 dependencies: ["EBJRTensor", "EBJRNN", "EBJROptimizers", "EBJRData", "EBJRCheckpoint", "EBJRHDF5",
-                               "EBJRRouting", "EBJREvaluation", .product(name: "Yams", package: "Yams")],
+                               "EBJRRouting", "EBJREvaluation", "EBJRFiles", .product(name: "Yams", package: "Yams")],
                 swiftSettings: nativeCPU),
         .target(name: "EBJRLang",
                 dependencies: ["EBJRTensor", "EBJRNN", "EBJROptimizers", "EBJRRouting", "EBJRCheckpoint", "EBJRData"],
                 swiftSettings: nativeCPU),
         .target(name: "EBJRExport",
-                dependencies: ["EBJRNN", "EBJRCheckpoint", "EBJREvaluation", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                dependencies: ["EBJRNN", "EBJRCheckpoint", "EBJREvaluation", "EBJRFiles", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["Generated/README.md"]),
 
         // Umbrella and CLI
         .target(name: "EBJR",
-                dependencies: ["EBJRKernels", "EBJRTensor", "EBJRNN", "EBJROptimizers", "EBJRHDF5", "EBJRData",
+                dependencies: ["EBJRKernels", "EBJRTensor", "EBJRNN", "EBJROptimizers", "EBJRFiles", "EBJRHDF5", "EBJRData",
                                "EBJRCheckpoint", "EBJRRouting", "EBJREvaluation", "EBJRTraining", "EBJRLang",
                                "EBJRExport"]),
         .executableTarget(name: "EBJRCLI",
@@ -65,7 +66,7 @@ let package = Package(
         .testTarget(name: "EBJRNNTests", dependencies: ["EBJRNN", "EBJROptimizers", "_EBJRTestSupport"], swiftSettings: nativeCPU),
         .testTarget(name: "EBJRDataTests", dependencies: ["EBJRData", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRCheckpointTests", dependencies: ["EBJRCheckpoint", "EBJRHDF5", "_EBJRTestSupport"]),
-        .testTarget(name: "EBJRRoutingTests", dependencies: ["EBJRRouting", "EBJREvaluation", "_EBJRTestSupport"]),
+        .testTarget(name: "EBJRRoutingTests", dependencies: ["EBJRRouting", "EBJREvaluation", "EBJRFiles", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRTrainingTests", dependencies: ["EBJRTraining", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRLangTests", dependencies: ["EBJRLang", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRExportTests", dependencies: ["EBJRExport", "EBJREvaluation", "EBJRRouting", "_EBJRTestSupport"]),

@@ -3,6 +3,7 @@
 @_exported import EBJRTensor
 @_exported import EBJRNN
 @_exported import EBJROptimizers
+@_exported import EBJRFiles
 @_exported import EBJRHDF5
 @_exported import EBJRData
 @_exported import EBJRCheckpoint

@@ -1,3 +1,4 @@
+import EBJRFiles
 import EBJRRouting
 import Foundation
 
@@ -13,7 +14,7 @@ public enum ReportWriter {
     }
 
     /// Writes every file and returns their URLs.
-    /// - Throws: `EvaluationError.writeFailed` naming the path.
+    /// - Throws: `FileWriteError` naming the path.
     @discardableResult
     public static func write(_ result: EvaluationResult, to directory: URL) throws -> [URL] {
         let plots = self.plots(result)

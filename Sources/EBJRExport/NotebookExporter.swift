@@ -1,4 +1,5 @@
 import EBJREvaluation
+import EBJRFiles
 import Foundation
 
 /// Exports an evaluation report as a Jupyter notebook that reproduces its tables and plots.
@@ -87,8 +88,8 @@ public enum NotebookExporter {
         try replaceFolder(dataFolder, with: Array(zip(sources, copied)))
         do {
             try AtomicFile.write(json, to: output)
-        } catch let ExportError.writeFailed(path, reason) {
-            throw NotebookExportError.writeFailed(path: path, reason: reason)
+        } catch let error as FileWriteError {
+            throw NotebookExportError.writeFailed(path: error.path, reason: error.reason)
         }
         return [output] + copied.map { dataFolder.appendingPathComponent($0) }
     }

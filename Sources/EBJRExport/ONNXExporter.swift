@@ -1,3 +1,4 @@
+import EBJRFiles
 import EBJRNN
 import EBJRTensor
 import Foundation
@@ -48,7 +49,12 @@ public struct ONNXExporter: Sendable {
     /// Writes the serialized model to `url` atomically (a temporary file in the same directory, synced,
     /// then renamed over `url`).
     public func write(weights: [(name: String, tensor: Tensor)], to url: URL) throws {
-        try AtomicFile.write(try serializedModel(weights: weights), to: url)
+        let data = try serializedModel(weights: weights)
+        do {
+            try AtomicFile.write(data, to: url)
+        } catch let error as FileWriteError {
+            throw ExportError.writeFailed(path: error.path, reason: error.reason)
+        }
     }
 
     /// Builds the `ModelProto`.

@@ -1,4 +1,5 @@
 import Foundation
+import EBJRFiles
 import EBJRTensor
 import EBJRNN
 import EBJRData

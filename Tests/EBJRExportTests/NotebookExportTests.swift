@@ -10,38 +10,14 @@ import _EBJRTestSupport
 /// A small synthetic evaluation: a 10-class problem, a general side model whose accuracy rises with its
 /// confidence, and an other-class specialized side model for classes {5, 7, 9}.
 private func syntheticResult(n: Int = 400) throws -> EvaluationResult {
-    func split(seed: UInt64) throws -> (EvaluationSplit, Logits, Logits) {
-        var g = SeededGenerator(seed: seed)
-        var labels: [Int] = [], deep: [Float] = [], general: [Float] = [], special: [Float] = []
-        let subset = [5, 7, 9]
-        for _ in 0..<n {
-            let y = Int(g.next() % 10)
-            labels.append(y)
-            let deepClass = g.nextUnit() < 0.9 ? y : Int(g.next() % 10)
-            deep += (0..<10).map { Float($0 == deepClass ? 4 : 0) + Float(g.nextUnit()) }
-            let confidence = Float(g.nextUnit() * 6)
-            let sideClass = g.nextUnit() < 0.4 + 0.1 * Double(confidence) ? y : Int(g.next() % 10)
-            general += (0..<10).map { Float($0 == sideClass ? confidence : 0) + Float(g.nextUnit()) }
-            let local = subset.firstIndex(of: y) ?? 3
-            let specialClass = g.nextUnit() < 0.9 ? local : Int(g.next() % 4)
-            special += (0..<4).map { Float($0 == specialClass ? 2 + confidence : 0) + Float(g.nextUnit()) }
-        }
-        return (try EvaluationSplit(labels: labels, deepLogits: Logits(values: deep, count: n, classCount: 10)),
-                try Logits(values: general, count: n, classCount: 10), try Logits(values: special, count: n, classCount: 4))
-    }
-    let (validation, generalValidation, specialValidation) = try split(seed: 1)
-    let (test, generalTest, specialTest) = try split(seed: 2)
+    let validation = try SyntheticEvaluation(count: n, seed: 1)
+    let test = try SyntheticEvaluation(count: n, seed: 2)
     let settings = EvaluationSettings(scores: [.energy(temperature: 1), .maxSoftmax(temperature: 2), .random(seed: 0), .oracle],
                                       criteria: EvaluationSettings.defaultCriteria + [.fixed(.negativeEnergyAtLeast(2.46))],
                                       curvePoints: 41, histogramBins: 12)
     return try Evaluator(settings: settings).evaluate(
-        title: "Synthetic EBJR & <notebook>", deepName: "cnn", deepFLOPs: 23_984_896, validation: validation, test: test,
-        sideModels: [
-            SideModelInput(name: "mlp|general, 784-32-10", flops: 50_816, validationLogits: generalValidation, testLogits: generalTest),
-            SideModelInput(name: "footwear <other-class>", flops: 50_000,
-                           subsetRouting: try SubsetRouting(subset: [5, 7, 9], design: .otherClass(scoreIncludesOther: false)),
-                           validationLogits: specialValidation, testLogits: specialTest),
-        ],
+        title: "Synthetic EBJR & <notebook>", deepName: "cnn", deepFLOPs: 23_984_896, validation: validation.split,
+        test: test.split, sideModels: SyntheticEvaluation.sideModels(validation: validation, test: test),
         notes: ["seeded synthetic data"])
 }
 

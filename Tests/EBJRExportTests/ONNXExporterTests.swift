@@ -127,8 +127,11 @@ import Testing
         try exporter.write(weights: weights, to: url)
         #expect(try Data(contentsOf: url) == exporter.serializedModel(weights: weights))
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["side.onnx"])
+        let nested = directory.appendingPathComponent("new/folder/side.onnx")
+        try exporter.write(weights: weights, to: nested)
+        #expect(try Data(contentsOf: nested) == exporter.serializedModel(weights: weights))
 
-        let missing = directory.appendingPathComponent("no/such/dir/side.onnx")
+        let missing = url.appendingPathComponent("below-a-file.onnx")
         let error = #expect(throws: ExportError.self) { try exporter.write(weights: weights, to: missing) }
         guard case let .writeFailed(path, _)? = error else {
             Issue.record("expected writeFailed, got \(String(describing: error))")

@@ -1,15 +1,11 @@
+import _EBJRTestSupport
 import Foundation
 
 /// Runs an exported model through the reference Python stack (onnx.checker with `full_check=True`, then
 /// onnxruntime on the CPU) and returns what it saw.
 ///
-/// The interpreter is `$EBJR_PYTHON`, else `${EBJR_PYTHON_ENV:-<package root>/.venv}/bin/python` — the environment
-/// `scripts/python-env.sh` creates. A missing interpreter or package is a test failure, not a skip.
+/// The interpreter is `TestSupport.python()`; a missing interpreter or package is a test failure, not a skip.
 enum PythonONNXRuntime {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-    }
-
     /// What the script reports.
     struct Report: Decodable {
         struct Input: Decodable {
@@ -42,64 +38,21 @@ enum PythonONNXRuntime {
         }
     }
 
-    /// Checks and runs `model` on `inputs` (row-major float32 of shape `shape`, batch first).
+    /// Checks and runs `model` on `inputs` (row-major float32 of shape `shape`, batch first) with the interop
+    /// interpreter of `TestSupport.python()`.
     static func run(model: URL, inputs: [Float], shape: [Int], in directory: URL) throws -> Report {
-        let python = try interpreter()
-        let script = directory.appendingPathComponent("run_onnx.py")
         let inputURL = directory.appendingPathComponent("input.f32")
         let reportURL = directory.appendingPathComponent("report.json")
-        let logURL = directory.appendingPathComponent("python.log")
-        try Data(pythonScript.utf8).write(to: script)
         try inputs.withUnsafeBufferPointer { buffer in
             precondition(1.littleEndian == 1, "the test writes float32 in host order; host must be little-endian")
             try Data(buffer: buffer).write(to: inputURL)
         }
-        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
-        let log = try FileHandle(forWritingTo: logURL)
-        defer { try? log.close() }
-
-        let process = Process()
-        process.executableURL = python
-        process.arguments = [script.path, model.path, inputURL.path, shape.map(String.init).joined(separator: ","),
-                             reportURL.path]
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let output = (try? String(contentsOf: logURL, encoding: .utf8)) ?? ""
-            throw Failure(description: """
-                \(python.path) \(script.lastPathComponent) exited with status \(process.terminationStatus):
-                \(output)
-                (if onnx, onnxruntime or numpy are missing, run scripts/python-env.sh)
-                """)
-        }
+        try TestSupport.runPython(script: pythonScript,
+                                  arguments: [model.path, inputURL.path, shape.map(String.init).joined(separator: ","),
+                                              reportURL.path],
+                                  in: directory)
         return try JSONDecoder().decode(Report.self, from: Data(contentsOf: reportURL))
     }
-
-    /// The Python interpreter, or a failure telling how to create it.
-    static func interpreter() throws -> URL {
-        let environment = ProcessInfo.processInfo.environment
-        let path: String
-        if let explicit = environment["EBJR_PYTHON"], !explicit.isEmpty {
-            path = explicit
-        } else {
-            let venv = environment["EBJR_PYTHON_ENV"].flatMap { $0.isEmpty ? nil : $0 }
-                ?? packageRoot.appendingPathComponent(".venv").path
-            path = URL(fileURLWithPath: venv).appendingPathComponent("bin/python").path
-        }
-        guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw Failure(description: """
-                no Python interpreter at \(path): run scripts/python-env.sh to create .venv with onnx, onnxruntime \
-                and numpy (or set EBJR_PYTHON to a python that has them)
-                """)
-        }
-        return URL(fileURLWithPath: path)
-    }
-
-    /// The package root (this file is `<root>/Tests/EBJRExportTests/PythonONNXRuntime.swift`).
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// argv: model path, input .f32 path, input shape "N,d1,d2,…", report path.
     static let pythonScript = #"""

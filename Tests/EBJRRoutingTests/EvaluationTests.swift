@@ -3,37 +3,15 @@ import Foundation
 import FoundationXML
 #endif
 import Testing
+import EBJRFiles
 import EBJRRouting
+import _EBJRTestSupport
 @testable import EBJREvaluation
 
-/// A synthetic 10-class problem: the deep model is right 90% of the time; the general side model is right with a
-/// probability that rises with its confidence; the other-class specialized model handles subset {5, 7, 9}.
+/// `SyntheticEvaluation` (shared test support) as a tuple: split, general and specialized side models, labels.
 private func syntheticInputs(n: Int, seed: UInt64) throws -> (EvaluationSplit, SideModelInput, SideModelInput, [Int]) {
-    var g = SeededGenerator(seed: seed)
-    var labels: [Int] = [], deep: [Float] = [], general: [Float] = [], special: [Float] = []
-    let subset = [5, 7, 9]
-    for _ in 0..<n {
-        let y = Int(g.next() % 10)
-        labels.append(y)
-        let deepClass = g.nextUnit() < 0.9 ? y : Int(g.next() % 10)
-        deep += (0..<10).map { Float($0 == deepClass ? 4 : 0) + Float(g.nextUnit()) }
-        let confidence = Float(g.nextUnit() * 6)
-        let sideRight = g.nextUnit() < 0.4 + 0.1 * Double(confidence)
-        let sideClass = sideRight ? y : Int(g.next() % 10)
-        general += (0..<10).map { Float($0 == sideClass ? confidence : 0) + Float(g.nextUnit()) }
-        let local = subset.firstIndex(of: y) ?? 3
-        let specialClass = g.nextUnit() < 0.9 ? local : Int(g.next() % 4)
-        special += (0..<4).map { Float($0 == specialClass ? 2 + confidence : 0) + Float(g.nextUnit()) }
-    }
-    let split = try EvaluationSplit(labels: labels, deepLogits: Logits(values: deep, count: n, classCount: 10))
-    let generalLogits = try Logits(values: general, count: n, classCount: 10)
-    let specialLogits = try Logits(values: special, count: n, classCount: 4)
-    return (split,
-            SideModelInput(name: "mlp|general, 784-32-10", flops: 50_816, validationLogits: generalLogits, testLogits: generalLogits),
-            SideModelInput(name: "footwear <other-class>", flops: 50_000,
-                           subsetRouting: try SubsetRouting(subset: subset, design: .otherClass(scoreIncludesOther: false)),
-                           validationLogits: specialLogits, testLogits: specialLogits),
-            labels)
+    let synthetic = try SyntheticEvaluation(count: n, seed: seed)
+    return (synthetic.split, synthetic.general, synthetic.specialized, synthetic.labels)
 }
 
 private func makeResult() throws -> EvaluationResult {
@@ -183,7 +161,16 @@ private final class XMLCheck: NSObject, XMLParserDelegate {
         try AtomicFile.write("second", to: url)
         #expect(try String(contentsOf: url, encoding: .utf8) == "second")
         #expect(try FileManager.default.contentsOfDirectory(atPath: url.deletingLastPathComponent().path) == ["file.txt"])
-        #expect(throws: EvaluationError.self) { try AtomicFile.write("x", to: URL(fileURLWithPath: "/proc/ebjr-no/such/file")) }
+        #expect(throws: FileWriteError.self) { try AtomicFile.write("x", to: URL(fileURLWithPath: "/proc/ebjr-no/such/file")) }
+        struct Interrupted: Error {}
+        #expect(throws: Interrupted.self) {
+            try AtomicFile.replace(url) { temporary in
+                try Data("half".utf8).write(to: temporary)
+                throw Interrupted()
+            }
+        }
+        #expect(try String(contentsOf: url, encoding: .utf8) == "second")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: url.deletingLastPathComponent().path) == ["file.txt"])
     }
 
     @Test func workloadMixHitsTheShare() throws {
