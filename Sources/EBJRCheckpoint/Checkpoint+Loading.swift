@@ -12,7 +12,11 @@ extension Checkpoint {
     public static func load(from url: URL) throws -> Checkpoint {
         let file = try openCheckpoint(url)
         defer { try? file.close() }
-        var checkpoint = Checkpoint(modelConfig: try readModelConfig(in: file), modelState: try readModelWeights(file))
+        var checkpoint = Checkpoint(modelConfig: try readModelConfig(in: file),
+                                    modelState: try readWeights(file.group(CheckpointFormat.modelWeightsGroup)))
+        if file.contains(CheckpointFormat.bestModelWeightsGroup) {
+            checkpoint.bestModelState = try readWeights(file.group(CheckpointFormat.bestModelWeightsGroup))
+        }
         checkpoint.source = url
         checkpoint.toolkitVersion = try file.stringAttribute(CheckpointFormat.toolkitVersionAttribute)
         checkpoint.recipe = try file.dataset(CheckpointFormat.recipeDataset).readString()
@@ -73,9 +77,8 @@ extension Checkpoint {
         }
     }
 
-    /// `model_weights/`, walked by `layer_names` then each layer's `weight_names`.
-    private static func readModelWeights(_ file: HDF5File) throws -> [(name: String, tensor: Tensor)] {
-        let weights = try file.group(CheckpointFormat.modelWeightsGroup)
+    /// `model_weights/` (or `best_model_weights/`), walked by `layer_names` then each layer's `weight_names`.
+    private static func readWeights(_ weights: HDF5Group) throws -> [(name: String, tensor: Tensor)] {
         var state: [(name: String, tensor: Tensor)] = []
         for layer in try weights.stringsAttribute(CheckpointFormat.layerNamesAttribute) {
             let group = try weights.group(CheckpointFormat.groupName(forLayer: layer))

@@ -35,16 +35,20 @@ extension Checkpoint {
             try metadataGroup.createStringDataset(key, value: value)
         }
 
-        try writeModelWeights(into: file.createGroup(CheckpointFormat.modelWeightsGroup))
+        try write(modelState, into: file.createGroup(CheckpointFormat.modelWeightsGroup))
+        if let bestModelState {
+            try write(bestModelState, into: file.createGroup(CheckpointFormat.bestModelWeightsGroup))
+        }
         if let optimizer { try write(optimizer, into: file.createGroup(CheckpointFormat.optimizerGroup)) }
         if let trainingState { try write(trainingState, into: file.createGroup(CheckpointFormat.trainingStateGroup)) }
     }
 
-    /// `model_weights/`: one group per owning module, in model order, listed in `layer_names`.
-    private func writeModelWeights(into group: HDF5Group) throws {
+    /// `model_weights/` (or `best_model_weights/`): one group per owning module, in model order, listed in
+    /// `layer_names`.
+    private func write(_ state: [(name: String, tensor: Tensor)], into group: HDF5Group) throws {
         var layerOrder: [String] = []
         var weightsByLayer: [String: [(weight: String, tensor: Tensor)]] = [:]
-        for (name, tensor) in modelState {
+        for (name, tensor) in state {
             let (layer, weight) = CheckpointFormat.split(parameterName: name)
             if weightsByLayer[layer] == nil { layerOrder.append(layer) }
             weightsByLayer[layer, default: []].append((weight, tensor))
@@ -111,6 +115,13 @@ extension Checkpoint {
             }
             if layer == CheckpointFormat.rootLayerGroup {
                 throw CheckpointError.invalidName(name: name, reason: "'\(layer)' is reserved for root parameters")
+            }
+        }
+        if let bestModelState {
+            let expected = modelState.map { "\($0.name) \($0.tensor.shape)" }
+            guard bestModelState.map({ "\($0.name) \($0.tensor.shape)" }) == expected else {
+                throw CheckpointError.invalidName(name: "best_model_weights",
+                                                  reason: "must hold the same parameter names and shapes as model_weights")
             }
         }
         for key in metadata.keys { try check(key, "a metadata key") }

@@ -13,6 +13,9 @@ public struct Checkpoint {
     public var modelConfig: ModelConfig?
     /// Parameters by dotted name (`layers.0.weight`), in model order.
     public var modelState: [(name: String, tensor: Tensor)]
+    /// While a run that keeps its best-validation weights is in progress: those weights (same names and shapes as
+    /// `modelState`), stored in `best_model_weights/` so that a resumed run still knows them.
+    public var bestModelState: [(name: String, tensor: Tensor)]?
     /// Optimizer state for resuming training.
     public var optimizer: OptimizerSnapshot?
     /// Position of the training run for resuming.

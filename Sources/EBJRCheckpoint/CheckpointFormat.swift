@@ -27,6 +27,7 @@ public enum CheckpointFormat {
     static let subsetDesignDataset = "subset_design"
     static let metadataGroup = "metadata"
     static let modelWeightsGroup = "model_weights"
+    static let bestModelWeightsGroup = "best_model_weights"
     static let optimizerGroup = "optimizer_weights"
     static let trainingStateGroup = "training_state"
 

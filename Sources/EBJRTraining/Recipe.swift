@@ -45,6 +45,17 @@ public struct Recipe: Equatable, Sendable {
         public var clipNorm: Float?
         /// Save a checkpoint every this many epochs (and always at the end); 0 = only at the end.
         public var checkpointEvery: Int
+        /// Which weights the final checkpoint holds.
+        public var keep: KeptWeights = .last
+    }
+
+    /// Which weights a finished run keeps.
+    public enum KeptWeights: String, Equatable, Sendable, CaseIterable {
+        /// The weights after the last epoch.
+        case last
+        /// The weights after the epoch with the highest validation accuracy (model selection on validation only;
+        /// the test split is never looked at). Ties keep the earlier epoch.
+        case bestValidation = "best_validation"
     }
 
     public struct DistillationSection: Equatable, Sendable {
@@ -187,7 +198,7 @@ extension Recipe {
     static func parseTraining(_ node: RecipeNode) throws -> TrainingSection {
         try node.checkKeys(["epochs", "batch_size", "optimizer", "learning_rate", "momentum", "nesterov", "weight_decay",
                             "beta1", "beta2", "epsilon", "schedule", "step_size", "gamma", "min_learning_rate",
-                            "clip_norm", "checkpoint_every"])
+                            "clip_norm", "checkpoint_every", "keep"])
         func positive(_ key: String, _ fallback: Int) throws -> Int {
             let v = try node[key].int() ?? fallback
             guard v > 0 else { throw node[key].invalid("must be positive (got \(v))") }
@@ -210,6 +221,10 @@ extension Recipe {
         if let clip, clip <= 0 { throw node["clip_norm"].invalid("must be positive") }
         let every = try node["checkpoint_every"].int() ?? 1
         guard every >= 0 else { throw node["checkpoint_every"].invalid("must be 0 or positive") }
+        let keepText = try node["keep"].string() ?? KeptWeights.last.rawValue
+        guard let keep = KeptWeights(rawValue: keepText) else {
+            throw node["keep"].invalid("must be last or best_validation (got '\(keepText)')")
+        }
         return TrainingSection(
             epochs: try positive("epochs", 10), batchSize: try positive("batch_size", 128), optimizer: optimizer,
             learningRate: try float("learning_rate", 1e-3, 1e-12...1e6), momentum: try float("momentum", 0, 0...1),
@@ -217,7 +232,7 @@ extension Recipe {
             beta1: try float("beta1", 0.9, 0...0.999_999), beta2: try float("beta2", 0.999, 0...0.999_999_9),
             epsilon: try float("epsilon", 1e-8, 1e-30...1), schedule: schedule, stepSize: try positive("step_size", 1),
             gamma: try float("gamma", 0.1, 0...1), minimumLearningRate: try float("min_learning_rate", 0, 0...10),
-            clipNorm: clip.map(Float.init), checkpointEvery: every)
+            clipNorm: clip.map(Float.init), checkpointEvery: every, keep: keep)
     }
 
     static func parseDistillation(_ node: RecipeNode) throws -> DistillationSection? {

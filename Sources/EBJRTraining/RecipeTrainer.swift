@@ -7,7 +7,8 @@ import EBJRCheckpoint
 
 /// Runs a recipe end to end: resolves (and if needed trains) the teacher, builds the run, resumes from a
 /// checkpoint if asked, trains with a checkpoint every `checkpoint_every` epochs and at the end, and reports
-/// validation and test accuracy.
+/// validation and test accuracy. With `training.keep: best_validation` the final checkpoint (and the test figure)
+/// is the epoch with the highest validation accuracy.
 public struct RecipeTrainer {
     public struct Options: Sendable {
         public var resume: String?
@@ -36,6 +37,14 @@ public struct RecipeTrainer {
         public var samplesPerSecond: Double
     }
 
+    /// The best-validation weights of a run that keeps them.
+    struct BestEpoch {
+        var validationAccuracy: Double
+        /// 1-based epoch after which the weights were taken.
+        var epoch: Int
+        var state: [(name: String, tensor: Tensor)]
+    }
+
     public let options: Options
     public init(options: Options) { self.options = options }
 
@@ -59,7 +68,8 @@ public struct RecipeTrainer {
         let teacher = try teacherLogits(for: recipe)
         let run = try TrainingRun(recipe: recipe, teacherLogits: teacher)
         run.trainer.quiet = options.quiet
-        if let resume = options.resume { try restore(run, from: resume) }
+        var best: BestEpoch?
+        if let resume = options.resume { best = try restore(run, from: resume) }
         logLine("\(recipe.name): \(run.model.parameterCount) parameters, \(recipe.model.flops) FLOPs/sample, "
                 + "\(run.trainData.count) training samples, epochs \(run.trainer.progress.epoch + 1)…\(recipe.training.epochs)")
         var rates: [Double] = []
@@ -70,16 +80,30 @@ public struct RecipeTrainer {
             validationAccuracy = run.accuracy(on: run.validation)
             logLine(String(format: "epoch %d/%d: loss %.4f, %.0f samples/s, validation accuracy %.2f%%", summary.epoch + 1,
                            recipe.training.epochs, summary.meanLoss, summary.samplesPerSecond, validationAccuracy * 100))
+            if recipe.training.keep == .bestValidation, validationAccuracy > best?.validationAccuracy ?? -1 {
+                best = BestEpoch(validationAccuracy: validationAccuracy, epoch: run.trainer.progress.epoch,
+                                 state: Checkpoint.modelState(of: run.model))
+            }
             let every = recipe.training.checkpointEvery
             let isLast = run.trainer.progress.epoch == recipe.training.epochs
             if isLast || (every > 0 && run.trainer.progress.epoch % every == 0) {
-                try save(run, metrics: ["validation_accuracy": validationAccuracy])
+                try save(run, metrics: ["validation_accuracy": validationAccuracy], best: best)
             }
+        }
+        var kept: [String: Double] = [:]
+        if recipe.training.keep == .bestValidation, let best {
+            _ = try Checkpoint(modelConfig: recipe.model, modelState: best.state)
+                .apply(to: run.model, architecture: recipe.model, strict: true)
+            logLine(String(format: "keeping epoch %d (best validation accuracy %.2f%%; the last epoch had %.2f%%)",
+                           best.epoch, best.validationAccuracy * 100, validationAccuracy * 100))
+            kept = ["last_epoch_validation_accuracy": validationAccuracy, "kept_epoch": Double(best.epoch)]
+            validationAccuracy = best.validationAccuracy
         }
         let test = try FashionMNIST.load(.test, directory: recipe.data.directory ?? FashionMNIST.defaultDirectory,
                                          flatten: recipe.model.inputShape.count == 1)
         let testAccuracy = run.accuracy(on: test)
-        try save(run, metrics: ["validation_accuracy": validationAccuracy, "test_accuracy": testAccuracy])
+        try save(run, metrics: kept.merging(["validation_accuracy": validationAccuracy, "test_accuracy": testAccuracy]) { $1 },
+                 best: nil)
         let rate = rates.isEmpty ? 0 : rates.sorted()[rates.count / 2]
         return Outcome(checkpoint: recipe.checkpointPath, validationAccuracy: validationAccuracy, testAccuracy: testAccuracy,
                        samplesPerSecond: rate)
@@ -138,25 +162,44 @@ public struct RecipeTrainer {
         return folder.isEmpty ? path : (folder as NSString).appendingPathComponent(path)
     }
 
-    func save(_ run: TrainingRun, metrics: [String: Double]) throws {
+    /// Writes the run's checkpoint; `best` (mid-run, when keeping the best-validation weights) goes into
+    /// `best_model_weights/` and the training state so that `--resume` keeps tracking it.
+    func save(_ run: TrainingRun, metrics: [String: Double], best: BestEpoch?) throws {
         let recipe = run.recipe
         let url = URL(fileURLWithPath: recipe.checkpointPath)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         var metadata = ["name": recipe.name, "recipe_file": recipe.file]
         for (key, value) in metrics { metadata[key] = String(value) }
         if let d = recipe.distillation { metadata["distillation_alpha"] = String(d.alpha); metadata["distillation_temperature"] = String(d.temperature) }
+        metadata["kept_weights"] = recipe.training.keep.rawValue
         let progress = run.trainer.progress
-        let checkpoint = Checkpoint(
+        var state = TrainingState(epoch: progress.epoch, globalStep: progress.globalStep, batchIndex: progress.batchInEpoch,
+                                  integers: ["seed": Int64(bitPattern: recipe.seed)])
+        if let best {
+            state.integers[Self.bestEpochKey] = Int64(best.epoch)
+            state.reals[Self.bestAccuracyKey] = best.validationAccuracy
+        }
+        var checkpoint = Checkpoint(
             modelConfig: recipe.model, modelState: Checkpoint.modelState(of: run.model),
-            optimizer: OptimizerSnapshot(run.optimizer),
-            trainingState: TrainingState(epoch: progress.epoch, globalStep: progress.globalStep, batchIndex: progress.batchInEpoch,
-                                         integers: ["seed": Int64(bitPattern: recipe.seed)]),
+            optimizer: OptimizerSnapshot(run.optimizer), trainingState: state,
             recipe: recipe.text, classNames: FashionMNIST.classNames, classSubset: recipe.specialization?.subset,
             subsetDesign: recipe.specialization?.design.rawValue, metadata: metadata)
+        checkpoint.bestModelState = best?.state
         try checkpoint.save(to: url)
     }
 
-    func restore(_ run: TrainingRun, from path: String) throws {
+    static let bestEpochKey = "best_epoch"
+    static let bestAccuracyKey = "best_validation_accuracy"
+
+    /// The best-validation weights stored in a mid-run checkpoint, if any.
+    static func bestEpoch(in checkpoint: Checkpoint) -> BestEpoch? {
+        guard let state = checkpoint.bestModelState, let training = checkpoint.trainingState,
+              let epoch = training.integers[bestEpochKey], let accuracy = training.reals[bestAccuracyKey] else { return nil }
+        return BestEpoch(validationAccuracy: accuracy, epoch: Int(epoch), state: state)
+    }
+
+    /// Restores model, optimizer and progress; returns the best-validation weights the checkpoint tracks, if any.
+    func restore(_ run: TrainingRun, from path: String) throws -> BestEpoch? {
         let checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: path))
         _ = try checkpoint.apply(to: run.model, architecture: run.recipe.model, strict: true)
         if let snapshot = checkpoint.optimizer { try snapshot.restore(into: run.optimizer, file: path) }
@@ -167,5 +210,6 @@ public struct RecipeTrainer {
             logLine("warning: \(path) was written by a different recipe text than \(run.recipe.file); continuing with the latter")
         }
         logLine("resumed from \(path) at epoch \(run.trainer.progress.epoch), step \(run.trainer.progress.globalStep)")
+        return Self.bestEpoch(in: checkpoint)
     }
 }

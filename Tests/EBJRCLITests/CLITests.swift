@@ -134,6 +134,51 @@ import _EBJRTestSupport
         #expect(check.standardOutput.contains("identical"))
     }
 
+    /// `keep: best_validation` keeps the epoch with the highest validation accuracy: its final weights must be
+    /// bit-identical to those of the same recipe stopped after that epoch.
+    @Test func keepingTheBestValidationEpochEqualsStoppingThere() throws {
+        guard hasData else { Issue.record("dataset-fashion-mnist is not installed (scripts/system-deps.sh)"); return }
+        let dir = try TestSupport.temporaryDirectory("keep")
+        let recipe = try write("""
+            name: keep
+            seed: 5
+            model: {preset: mlp, sizes: [784, 16, 10]}
+            data: {train_limit: 3000}
+            training: {epochs: 6, batch_size: 64, learning_rate: 0.02, keep: best_validation}
+            """, to: dir)
+        let best = dir.appendingPathComponent("best.h5").path
+        let run = try TestSupport.ebjr(["train", recipe, "--quiet", "--output", best])
+        #expect(run.status == 0, "\(run.standardError)")
+        let accuracies = run.standardError.split(separator: "\n").compactMap { line -> Double? in
+            guard line.hasPrefix("epoch "), let range = line.range(of: "validation accuracy ") else { return nil }
+            return Double(line[range.upperBound...].dropLast())
+        }
+        #expect(accuracies.count == 6, "\(run.standardError)")
+        let keptEpoch = accuracies.indices.max { accuracies[$0] < accuracies[$1] || (accuracies[$0] == accuracies[$1] && $0 > $1) }! + 1
+        #expect(run.standardError.contains("keeping epoch \(keptEpoch) "), "\(run.standardError)")
+
+        let stopped = dir.appendingPathComponent("stopped.h5").path
+        let lastRecipe = try write(try String(contentsOfFile: recipe, encoding: .utf8)
+            .replacingOccurrences(of: "keep: best_validation", with: "keep: last"), to: dir, "last.yaml")
+        let second = try TestSupport.ebjr(["train", lastRecipe, "--quiet", "--epochs", "\(keptEpoch)", "--output", stopped])
+        #expect(second.status == 0, "\(second.standardError)")
+
+        let script = """
+            import sys, h5py
+            best, stopped = (h5py.File(p, "r") for p in sys.argv[1:3])
+            assert "best_model_weights" not in best
+            assert best["metadata/kept_weights"][()].decode() == "best_validation"
+            assert int(float(best["metadata/kept_epoch"][()].decode())) == int(sys.argv[3])
+            for layer in best["model_weights"].attrs["layer_names"]:
+                for w in best["model_weights"][layer].attrs["weight_names"]:
+                    a = best["model_weights"][layer][w][()].tobytes()
+                    assert a == stopped["model_weights"][layer][w][()].tobytes(), f"{layer}/{w} differs from the stopped run"
+            print("same")
+            """
+        let check = try TestSupport.runPython(script: script, arguments: [best, stopped, "\(keptEpoch)"], in: dir)
+        #expect(check.standardOutput.contains("same"))
+    }
+
     /// Reads `training_state` epoch with `ebjr inspect` (no Python needed while polling).
     func epochOf(_ path: String) throws -> Int? {
         let result = try TestSupport.ebjr(["inspect", path])

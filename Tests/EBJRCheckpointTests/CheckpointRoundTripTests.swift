@@ -79,6 +79,26 @@ import Testing
         #expect(HDF5.openObjectCount(inFile: url) == 0 && HDF5.openObjectCount(inFile: noConfig) == 0)
     }
 
+    @Test func bestModelWeightsRoundTripAndMustMatchTheModel() throws {
+        let folder = try TemporaryDirectory()
+        let url = folder.file("best.h5")
+        let trained = try TrainedModel(.mlp([5, 4, 3]))
+        let best = Checkpoint.modelState(of: trained.model).map { (name: $0.name, tensor: $0.tensor.mapValues { $0 * 2 + 1 }) }
+        var checkpoint = Checkpoint(modelConfig: trained.config, modelState: Checkpoint.modelState(of: trained.model))
+        try checkpoint.save(to: url)
+        #expect(try Checkpoint.load(from: url).bestModelState == nil)
+        checkpoint.bestModelState = best
+        try checkpoint.save(to: url)
+        let loaded = try #require(try Checkpoint.load(from: url).bestModelState)
+        #expect(loaded.map(\.name) == best.map(\.name))
+        for (read, saved) in zip(loaded, best) { #expect(bits(read.tensor) == bits(saved.tensor), "\(saved.name)") }
+
+        checkpoint.bestModelState = Array(best.dropLast())
+        let before = try Data(contentsOf: url)
+        #expect(throws: CheckpointError.self) { try checkpoint.save(to: url) }
+        #expect(try Data(contentsOf: url) == before)
+    }
+
     @Test func savedStateIsASnapshot() throws {
         let trained = try TrainedModel(.mlp([4, 3, 2]))
         let checkpoint = trained.checkpoint()

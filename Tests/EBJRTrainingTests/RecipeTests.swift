@@ -11,6 +11,8 @@ private func parse(_ text: String) throws -> Recipe { try Recipe.parse(text: tex
     #expect(r.training.optimizer == "adam")
     #expect(r.model.flops == 50_816)
     #expect(r.checkpointPath == "checkpoints/r.h5")
+    #expect(r.training.keep == .last)
+    #expect(try parse("model: {preset: cnn}\ntraining: {keep: best_validation}\n").training.keep == .bestValidation)
 }
 
 @Test func typoedKeyIsNamedWithItsLine() {
@@ -45,6 +47,7 @@ private func parse(_ text: String) throws -> Recipe { try Recipe.parse(text: tex
     for text in [
         "model: {preset: mlp, sizes: [784, 10]}\ntraining: {epochs: 0}\n",
         "model: {preset: mlp, sizes: [784, 10]}\ntraining: {optimizer: rmsprop}\n",
+        "model: {preset: mlp, sizes: [784, 10]}\ntraining: {keep: best_test}\n",
         "model: {preset: mlp, sizes: [784, 10]}\ntraining: {learning_rate: fast}\n",
         "model: {preset: transformer}\n",
         "model: {preset: mlp, sizes: [700, 10]}\n",  // wrong input size is caught only at data time; see below
