@@ -13,7 +13,9 @@ extension G2PReport {
         md += "test \(data.test) words; \(data.wordsWithSeveralPronunciations) words have several pronunciations (training uses the "
         md += "first; evaluation accepts any).\n\n"
         md += "## Models (greedy decoding unless stated)\n"
-        md += "| model | params | MFLOPs/word | val WER | test WER | test PER | beam-\(swift.beamWidth) WER (greedy) on \(swift.beamWords) test words | ms/word batched | ms/word single |\n|---|---|---|---|---|---|---|---|---|\n"
+        md += "| model | params | MFLOPs/word | val WER | test WER | test PER | "
+            + (swift.beamWidth > 0 ? "beam-\(swift.beamWidth) WER (greedy) on \(swift.beamWords) test words" : "beam search (not run)")
+            + " | ms/word batched | ms/word single |\n|---|---|---|---|---|---|---|---|---|\n"
         for m in [swift, self.super] {
             md += "| \(m.name) | \(m.parameters) | \(num(m.flopsPerWord / 1e6)) | \(pct(m.validationWER)) | \(pct(m.testWER)) | \(pct(m.testPER)) | "
             md += "\(pct(m.beamWER)) (\(pct(m.greedyWEROnBeamWords))) | \(num(1000 * m.secondsPerWordBatched)) | \(num(1000 * m.secondsPerWordSingle)) |\n"
