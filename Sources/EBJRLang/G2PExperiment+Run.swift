@@ -102,12 +102,14 @@ extension G2PExperiment {
                        m.score.rawValue, 100 * m.routedFraction, 100 * m.jointWER, m.swiftSeconds, m.superSeconds, m.relativeWall, m.superAloneSeconds))
         }
 
-        // Imported-logits path: export the Swift test logits as HDF5 and re-read them through `ImportedLogits`.
+        // Imported-logits path: export the Swift test logits (with the first reference and Super's outputs) as HDF5 and
+        // re-read them through `ImportedLogits`.
         var roundTrip: Bool?
         if exportLogits {
             let path = "\(outputDir)/\(names.0)-test-logits.h5"
-            try ImportedSequenceSplit(logits: SequenceLogits(swiftTest), references: test.map { $0.references[0] })
-                .writeFile(to: path, endToken: G2PVocabulary.end)
+            try ImportedSequenceSplit(logits: SequenceLogits(swiftTest), references: test.map { $0.references[0] },
+                                      deepOutputs: superTest.map(\.tokens))
+                .writeFile(to: path, endToken: G2PVocabulary.end, flops: swiftSummary.flopsPerWord, deepFLOPs: superSummary.flopsPerWord)
             let imported = try ImportedLogits.read(path)
             guard case let .sequence(splits) = imported.content, let reread = splits["test"] else {
                 throw LangError.importedLogits(path: path, reason: "export did not re-read as sequence logits")

@@ -32,7 +32,7 @@ extension ImportedLogits {
             if threshold != nil { throw fail("--threshold applies to sequence files; classification thresholds are chosen on validation") }
             let scores = try (scoreNames.isEmpty ? EvaluationSettings.defaultScores : scoreNames.map { try Score(name: $0) })
             let result = try Evaluator(settings: EvaluationSettings(scores: scores)).evaluate(
-                title: title, deepName: "deep", deepFLOPs: deepFLOPs ?? 1,
+                title: title, deepName: "imported", deepFLOPs: deepFLOPs ?? 1,
                 validation: EvaluationSplit(labels: validation.labels, deepLogits: deepValidation, what: "validation"),
                 test: EvaluationSplit(labels: test.labels, deepLogits: deepTest, what: "test"),
                 sideModels: [SideModelInput(name: "side", flops: flops ?? 0, validationLogits: validation.logits, testLogits: test.logits)],

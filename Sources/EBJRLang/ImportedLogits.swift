@@ -46,9 +46,10 @@ public struct ImportedLogits: Sendable {
             guard format == formatName else { throw fail("format attribute is '\(format)', expected '\(formatName)'") }
         }
         guard file.contains("test") else { throw fail("missing group 'test' (splits are groups: test, and validation to choose thresholds)") }
+        guard try file.group("test").contains("logits") else { throw fail("missing dataset 'test/logits'") }
         var kind = file.hasAttribute("kind") ? try file.stringAttribute("kind") : nil
         if kind == nil {
-            let rank = try file.group("test").contains("logits") ? file.group("test").dataset("logits").shape().count : 0
+            let rank = try file.group("test").dataset("logits").shape().count
             kind = rank == 2 ? "classification" : rank == 3 ? "sequence" : nil
         }
         let splits = try file.childNames().filter { ["validation", "test"].contains($0) }
@@ -221,13 +222,17 @@ public struct ImportedSequenceSplit: Sendable {
         return deep.map { (small, $0) }
     }
 
-    /// Writes this split as the `test` group of an imported-logits file (float32 logits, int64 integers, −1 padding).
-    public func writeFile(to path: String, endToken: Int? = nil, split: String = "test") throws {
+    /// Writes this split as the `test` group of an imported-logits file (float32 logits, int64 integers, −1 padding);
+    /// `flops` / `deepFLOPs` become the file's cost attributes.
+    public func writeFile(to path: String, endToken: Int? = nil, split: String = "test", flops: Double? = nil,
+                          deepFLOPs: Double? = nil) throws {
         try HDF5File.writeAtomically(to: URL(fileURLWithPath: path)) { file in
             try file.setAttribute("format", .string(ImportedLogits.formatName))
             try file.setAttribute("format_version", .int64(ImportedLogits.formatVersion))
             try file.setAttribute("kind", .string("sequence"))
             if let endToken { try file.setAttribute("end_token", .int64(Int64(endToken))) }
+            if let flops { try file.setAttribute("flops", .double(flops)) }
+            if let deepFLOPs { try file.setAttribute("deep_flops", .double(deepFLOPs)) }
             let group = try file.createGroup(split)
             let (n, l, v) = (logits.count, logits.maxLength, logits.vocabularySize)
             _ = try group.createDataset("logits", shape: [n, l, v], values: logits.logits)

@@ -60,6 +60,10 @@ import _EBJRTestSupport
         let routed = try TestSupport.ebjr(["route-logits", "\(dir.path)/report/tiny-swift-test-logits.h5", "--score", "energy-max",
                                            "--scores-csv", "\(dir.path)/scores.csv"])
         #expect(routed.status == 0 && FileManager.default.fileExists(atPath: "\(dir.path)/scores.csv"), "\(routed.standardError)")
+        let fixed = try TestSupport.ebjr(["route-logits", "\(dir.path)/report/tiny-swift-test-logits.h5", "--threshold=-1",
+                                          "--output", "\(dir.path)/routed"])
+        #expect(fixed.status == 0 && fixed.standardOutput.contains("Fixed τ = -1.0"), "\(fixed.standardError)")
+        #expect(FileManager.default.fileExists(atPath: "\(dir.path)/routed/wer-vs-cost.svg"))
     }
 
     @Test(.enabled(if: FileManager.default.fileExists(atPath: lexicon)))
@@ -90,5 +94,29 @@ import _EBJRTestSupport
                 "\(result.standardError)")
         let missing = try TestSupport.ebjr(["route-logits", dir.appendingPathComponent("none.h5").path])
         #expect(missing.status == 1 && missing.standardError.contains("none.h5: no such file"))
+    }
+
+    /// A classification file goes through the same evaluator as `ebjr evaluate` and prints its summary.
+    @Test func routeLogitsClassification() throws {
+        let dir = try TestSupport.temporaryDirectory("cli-route-cls")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let script = """
+        import h5py, numpy as np, sys
+        r = np.random.default_rng(5)
+        with h5py.File(sys.argv[1], "w") as f:
+            for name, n in [("validation", 300), ("test", 300)]:
+                g = f.create_group(name)
+                labels = r.integers(0, 3, size=n)
+                z = r.normal(size=(n, 3)).astype(np.float32); z[np.arange(n), labels] += 1.5
+                g.create_dataset("logits", data=z); g.create_dataset("labels", data=labels)
+                g.create_dataset("deep_logits", data=np.eye(3, dtype=np.float32)[labels] * 5)
+        """
+        let file = dir.appendingPathComponent("cls.h5").path
+        _ = try TestSupport.runPython(script: script, arguments: [file], in: dir)
+        let result = try TestSupport.ebjr(["route-logits", file, "--score", "energy", "--output", dir.appendingPathComponent("out").path])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("energy") && FileManager.default.fileExists(atPath: dir.appendingPathComponent("out/report.md").path))
+        let fixed = try TestSupport.ebjr(["route-logits", file, "--threshold", "1"])
+        #expect(fixed.status == 1 && fixed.standardError.contains("--threshold applies to sequence files"))
     }
 }
