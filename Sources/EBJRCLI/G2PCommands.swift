@@ -42,7 +42,7 @@ struct ConvertParamsCommand: ParsableCommand {
             let model = try G2PCheckpoint.importLegacyParameters(from: input)
             let training = try recipe.map { try G2PRecipe(contentsOf: $0) }
             if let training, training.modelConfig != model.config {
-                throw ValidationError("\(input) holds a model with \(model.config), but \(training.file) describes \(training.modelConfig)")
+                throw LangError.configMismatch(path: input, checkpoint: model.config, recipe: training.modelConfig)
             }
             try G2PCheckpoint.save(model, to: output, recipe: training, metadata: ["converted_from": input])
             print("wrote \(output) (\(model.parameterCount) parameters, embedding \(model.config.embeddingSize), hidden \(model.config.hiddenSize))")

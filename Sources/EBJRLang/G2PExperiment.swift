@@ -28,7 +28,7 @@ public enum G2PExperiment {
         if let resumePath {
             let loaded = try G2PCheckpoint.load(from: resumePath)
             guard loaded.model.config == recipe.modelConfig else {
-                throw LangError.notAG2PCheckpoint(path: resumePath, kind: "G2P model of another shape (\(loaded.model.config)) than the recipe's")
+                throw LangError.configMismatch(path: resumePath, checkpoint: loaded.model.config, recipe: recipe.modelConfig)
             }
             (model, resume) = (loaded.model, loaded.checkpoint)
             log("\(recipe.name): resuming from \(resumePath)" + (loaded.checkpoint.trainingState.map { " after epoch \($0.epoch)" } ?? " (weights only)"))
