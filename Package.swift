@@ -39,13 +39,15 @@ let package = Package(
         .target(name: "EBJRRouting", swiftSettings: nativeCPU),
         .target(name: "EBJREvaluation", dependencies: ["EBJRRouting", "EBJRFiles"], swiftSettings: nativeCPU),
 
-        // Training, recipes, language models, exports
+        // Recipes (strict YAML reader), training, language models, exports
+        .target(name: "EBJRRecipe", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "EBJRTraining",
                 dependencies: ["EBJRTensor", "EBJRNN", "EBJROptimizers", "EBJRData", "EBJRCheckpoint", "EBJRHDF5",
-                               "EBJRRouting", "EBJREvaluation", "EBJRFiles", .product(name: "Yams", package: "Yams")],
+                               "EBJRRouting", "EBJREvaluation", "EBJRFiles", "EBJRRecipe", .product(name: "Yams", package: "Yams")],
                 swiftSettings: nativeCPU),
         .target(name: "EBJRLang",
-                dependencies: ["EBJRTensor", "EBJRNN", "EBJROptimizers", "EBJRRouting", "EBJRCheckpoint", "EBJRData"],
+                dependencies: ["EBJRTensor", "EBJRNN", "EBJROptimizers", "EBJRRouting", "EBJRCheckpoint", "EBJRData", "EBJRHDF5",
+                               "EBJREvaluation", "EBJRFiles", "EBJRRecipe"],
                 swiftSettings: nativeCPU),
         .target(name: "EBJRExport",
                 dependencies: ["EBJRNN", "EBJRCheckpoint", "EBJREvaluation", "EBJRFiles", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
@@ -54,7 +56,7 @@ let package = Package(
         // Umbrella and CLI
         .target(name: "EBJR",
                 dependencies: ["EBJRKernels", "EBJRTensor", "EBJRNN", "EBJROptimizers", "EBJRFiles", "EBJRHDF5", "EBJRData",
-                               "EBJRCheckpoint", "EBJRRouting", "EBJREvaluation", "EBJRTraining", "EBJRLang",
+                               "EBJRCheckpoint", "EBJRRouting", "EBJREvaluation", "EBJRRecipe", "EBJRTraining", "EBJRLang",
                                "EBJRExport"]),
         .executableTarget(name: "EBJRCLI",
                           dependencies: ["EBJR", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -67,8 +69,8 @@ let package = Package(
         .testTarget(name: "EBJRDataTests", dependencies: ["EBJRData", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRCheckpointTests", dependencies: ["EBJRCheckpoint", "EBJRHDF5", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRRoutingTests", dependencies: ["EBJRRouting", "EBJREvaluation", "EBJRFiles", "_EBJRTestSupport"]),
-        .testTarget(name: "EBJRTrainingTests", dependencies: ["EBJRTraining", "_EBJRTestSupport"]),
-        .testTarget(name: "EBJRLangTests", dependencies: ["EBJRLang", "_EBJRTestSupport"]),
+        .testTarget(name: "EBJRTrainingTests", dependencies: ["EBJRTraining", "EBJRRecipe", "_EBJRTestSupport"]),
+        .testTarget(name: "EBJRLangTests", dependencies: ["EBJRLang", "EBJRRecipe", "EBJRCheckpoint", "EBJRHDF5", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRExportTests", dependencies: ["EBJRExport", "EBJREvaluation", "EBJRRouting", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRCLITests", dependencies: ["_EBJRTestSupport"]),
     ],

@@ -9,6 +9,7 @@
 @_exported import EBJRCheckpoint
 @_exported import EBJRRouting
 @_exported import EBJREvaluation
+@_exported import EBJRRecipe
 @_exported import EBJRTraining
 @_exported import EBJRLang
 @_exported import EBJRExport

@@ -9,7 +9,7 @@ struct EBJRCommand: ParsableCommand {
         commandName: "ebjr",
         abstract: "Energy-based joint reasoning: train side and deep models, distill, route, evaluate, export.",
         version: toolkitVersion,
-        subcommands: [TrainCommand.self, DistillCommand.self, LogitsCommand.self, InspectCommand.self, EvaluateCommand.self, ExportCommand.self, BenchCommand.self]
+        subcommands: [TrainCommand.self, DistillCommand.self, LogitsCommand.self, InspectCommand.self, EvaluateCommand.self, RouteLogitsCommand.self, ConvertParamsCommand.self, ExportCommand.self, BenchCommand.self]
     )
 }
 

@@ -14,6 +14,7 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
+            if try RecipeDocument.dataset(path: recipe) == "cmudict" { return try runG2P() }
             var evaluation = try EvaluationRecipe.load(path: recipe)
             if let output { evaluation.outputDirectory = output }
             if noLatency { evaluation.measureLatency = false }
@@ -27,5 +28,14 @@ struct EvaluateCommand: ParsableCommand {
             }
             print("report: \(outcome.directory.path)/report.md")
         }
+    }
+
+    /// E-LANG on two G2P checkpoints (`recipes/g2p-elang.yaml`).
+    private func runG2P() throws {
+        var evaluation = try G2PEvaluationRecipe.load(path: recipe)
+        if let output { evaluation.outputDirectory = output }
+        let report = try G2PExperiment.run(evaluation, log: { if !quiet { logLine($0) } })
+        print(report.markdown, terminator: "")
+        print("report: \(evaluation.outputDirectory)/report.md")
     }
 }

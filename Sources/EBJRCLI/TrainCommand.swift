@@ -29,7 +29,13 @@ struct TrainOptions: ParsableArguments {
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "train", abstract: "Train (or distill) a model from a recipe.")
     @OptionGroup var options: TrainOptions
-    func run() throws { try runReportingErrors { try RecipeRunner(options: options).run() } }
+    func run() throws {
+        try runReportingErrors {
+            if try RecipeDocument.dataset(path: options.recipe) == "cmudict" { try G2PRecipeRunner(options: options).run() } else {
+                try RecipeRunner(options: options).run()
+            }
+        }
+    }
 }
 
 struct DistillCommand: ParsableCommand {

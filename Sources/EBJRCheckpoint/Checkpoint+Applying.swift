@@ -46,6 +46,7 @@ extension Checkpoint {
     /// Builds the model described by `modelConfig` and loads the weights into it (strictly).
     /// Throws `CheckpointError.missingModelConfig` if the checkpoint has no architecture.
     public func makeModel() throws -> Sequential {
+        if let modelKind { throw CheckpointError.otherModelKind(file: sourcePath, kind: modelKind) }
         guard let modelConfig else { throw CheckpointError.missingModelConfig(file: sourcePath) }
         var generator = RandomGenerator(seed: 0)
         let model: Sequential

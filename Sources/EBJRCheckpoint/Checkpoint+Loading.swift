@@ -18,6 +18,10 @@ extension Checkpoint {
             checkpoint.bestModelState = try readWeights(file.group(CheckpointFormat.bestModelWeightsGroup))
         }
         checkpoint.source = url
+        checkpoint.modelKind = try readModelKind(in: file)
+        if checkpoint.modelKind != nil, file.contains(CheckpointFormat.modelConfigDataset) {
+            checkpoint.modelConfigJSON = try file.dataset(CheckpointFormat.modelConfigDataset).readString()
+        }
         checkpoint.toolkitVersion = try file.stringAttribute(CheckpointFormat.toolkitVersionAttribute)
         checkpoint.recipe = try file.dataset(CheckpointFormat.recipeDataset).readString()
         checkpoint.classNames = try file.dataset(CheckpointFormat.classNamesDataset).readStrings()
@@ -45,6 +49,7 @@ extension Checkpoint {
     public static func readModelConfig(from url: URL) throws -> ModelConfig {
         let file = try openCheckpoint(url)
         defer { try? file.close() }
+        if let kind = try readModelKind(in: file) { throw CheckpointError.otherModelKind(file: url.path, kind: kind) }
         guard let config = try readModelConfig(in: file) else { throw CheckpointError.missingModelConfig(file: url.path) }
         return config
     }
@@ -66,9 +71,15 @@ extension Checkpoint {
         return file
     }
 
-    /// The decoded `model_config`, or nil if the file has none.
+    /// The `model_kind` string dataset, or nil for the layer-stack family (no such dataset).
+    static func readModelKind(in file: HDF5File) throws -> String? {
+        guard file.contains(CheckpointFormat.modelKindDataset) else { return nil }
+        return try file.dataset(CheckpointFormat.modelKindDataset).readString()
+    }
+
+    /// The decoded `model_config`, or nil if the file has none or belongs to another model family.
     static func readModelConfig(in file: HDF5File) throws -> ModelConfig? {
-        guard file.contains(CheckpointFormat.modelConfigDataset) else { return nil }
+        guard file.contains(CheckpointFormat.modelConfigDataset), try readModelKind(in: file) == nil else { return nil }
         let json = try file.dataset(CheckpointFormat.modelConfigDataset).readString()
         do {
             return try JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8))

@@ -22,7 +22,10 @@ extension Checkpoint {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             let json = String(decoding: try encoder.encode(modelConfig), as: UTF8.self)
             try file.createStringDataset(CheckpointFormat.modelConfigDataset, value: json)
+        } else if let modelConfigJSON {
+            try file.createStringDataset(CheckpointFormat.modelConfigDataset, value: modelConfigJSON)
         }
+        if let modelKind { try file.createStringDataset(CheckpointFormat.modelKindDataset, value: modelKind) }
         try file.createStringDataset(CheckpointFormat.recipeDataset, value: recipe)
         try file.createStringDataset(CheckpointFormat.classNamesDataset, values: classNames)
         if let classSubset {

@@ -11,6 +11,12 @@ import Foundation
 public struct Checkpoint {
     /// The architecture, stored as JSON in `model_config`; nil for models that `ModelConfig` cannot describe.
     public var modelConfig: ModelConfig?
+    /// The model family, stored as the string dataset `model_kind`: nil (absent) for the layer stacks that
+    /// `ModelConfig` describes; e.g. `g2p` for the E-LANG sequence models, whose own configuration JSON is then
+    /// `modelConfigJSON` (also stored as `model_config`).
+    public var modelKind: String?
+    /// The `model_config` JSON of another model family (`modelKind` set, `modelConfig` nil).
+    public var modelConfigJSON: String?
     /// Parameters by dotted name (`layers.0.weight`), in model order.
     public var modelState: [(name: String, tensor: Tensor)]
     /// While a run that keeps its best-validation weights is in progress: those weights (same names and shapes as

@@ -21,6 +21,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     case architectureMismatch(file: String?, checkpoint: String, model: String)
     /// The checkpoint has no `model_config`, so no model can be built from it.
     case missingModelConfig(file: String?)
+    /// The checkpoint holds another model family (`model_kind`), which has its own loader.
+    case otherModelKind(file: String?, kind: String)
     /// `model_config` is not a valid model description.
     case invalidModelConfig(file: String?, detail: String)
     /// A name that cannot be stored (contains `/`, or collides with a reserved name).
@@ -50,6 +52,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
             "\(Self.prefix(file))checkpoint is for a different architecture: checkpoint \(checkpoint), model \(model)"
         case let .missingModelConfig(file):
             "\(Self.prefix(file))checkpoint has no model_config, so no model can be built from it"
+        case let .otherModelKind(file, kind):
+            "\(Self.prefix(file))checkpoint holds a '\(kind)' model, not a layer stack (load it with that model's loader, e.g. `ebjr evaluate` with a \(kind) recipe)"
         case let .invalidModelConfig(file, detail):
             "\(Self.prefix(file))invalid model_config: \(detail)"
         case let .invalidName(name, reason):

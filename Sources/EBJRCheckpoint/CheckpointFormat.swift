@@ -21,6 +21,7 @@ public enum CheckpointFormat {
 
     // Root datasets and groups.
     static let modelConfigDataset = "model_config"
+    static let modelKindDataset = "model_kind"
     static let recipeDataset = "recipe"
     static let classNamesDataset = "class_names"
     static let classSubsetDataset = "class_subset"

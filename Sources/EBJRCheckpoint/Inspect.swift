@@ -33,6 +33,11 @@ private func describeCheckpoint(_ url: URL, recipeLines: Int) throws -> [String]
         + "(toolkit \(try file.stringAttribute(CheckpointFormat.toolkitVersionAttribute)), weight layout "
         + "\(try file.stringAttribute(CheckpointFormat.weightLayoutAttribute)))")]
     if let config = try Checkpoint.readModelConfig(in: file) { lines.append(field("architecture", config.summary)) }
+    if let kind = try Checkpoint.readModelKind(in: file) {
+        let json = file.contains(CheckpointFormat.modelConfigDataset) ? try file.dataset(CheckpointFormat.modelConfigDataset).readString() : ""
+        let compact = json.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        lines.append(field("model kind", kind + (compact.isEmpty ? "" : " \(compact)")))
+    }
 
     let weights = try file.group(CheckpointFormat.modelWeightsGroup)
     let layerNames = try weights.stringsAttribute(CheckpointFormat.layerNamesAttribute)

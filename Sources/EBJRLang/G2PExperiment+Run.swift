@@ -1,21 +1,41 @@
+import EBJRFiles
 import Foundation
 import EBJRTensor
+import EBJRCheckpoint
+import EBJREvaluation
 
 extension G2PExperiment {
-    /// The whole E-LANG G2P experiment: trains (or loads) the Swift and Super models from their recipes, decodes
-    /// validation and test greedily, scores every Swift output with each `SequenceScore`, picks each threshold on
-    /// validation for "joint WER ≤ Super WER + `tolerance`", reports it on test by FLOPs and by measured wall
-    /// time, and writes `report.json`, `report.md`, `operating-points.csv`, `curve-test.csv` and the Swift test
-    /// logits as `.npy` to `outputDir`.
+    /// The E-LANG evaluation described by `recipe`: loads both checkpoints (a missing one is an error naming the
+    /// `ebjr train` command that makes it), then `evaluate`s them on the recipe's validation and test words.
     @discardableResult
-    public static func run(swiftRecipePath: String, superRecipePath: String, outputDir: String,
-                           lexiconPath: String = CMULexicon.defaultPath, tolerance: Double = 0.01, beamWidth: Int = 5,
-                           beamWords: Int = 1000, log: (String) -> Void = { print($0) }) throws -> G2PReport {
-        let dataset = try loadDataset(lexiconPath: lexiconPath, log: log)
-        let swiftModel = try trainedModel(recipePath: swiftRecipePath, dataset: dataset, outputDir: outputDir, log: log)
-        let superModel = try trainedModel(recipePath: superRecipePath, dataset: dataset, outputDir: outputDir, log: log)
-        let names = (try G2PRecipe(contentsOf: swiftRecipePath).name, try G2PRecipe(contentsOf: superRecipePath).name)
-        let validation = dataset.validation, test = dataset.test
+    public static func run(_ recipe: G2PEvaluationRecipe, log: (String) -> Void = { print($0) }) throws -> G2PReport {
+        let swift = try G2PCheckpoint.load(from: recipe.swift.checkpoint, trainCommand: recipe.swift.trainCommand)
+        let large = try G2PCheckpoint.load(from: recipe.super.checkpoint, trainCommand: recipe.super.trainCommand)
+        func name(_ loaded: (model: G2PModel, checkpoint: Checkpoint), _ path: String) -> String {
+            loaded.checkpoint.metadata["name"] ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        }
+        log("swift: \(recipe.swift.checkpoint) (\(swift.model.parameterCount) parameters); super: \(recipe.super.checkpoint) (\(large.model.parameterCount) parameters)")
+        let dataset = try loadDataset(lexiconPath: recipe.lexiconPath, log: log)
+        return try evaluate(swiftModel: swift.model, superModel: large.model,
+                            names: (name(swift, recipe.swift.checkpoint), name(large, recipe.super.checkpoint)), dataset: dataset,
+                            validationLimit: recipe.validationLimit, testLimit: recipe.testLimit, outputDir: recipe.outputDirectory,
+                            tolerance: recipe.tolerance, beamWidth: recipe.beamWidth, beamWords: recipe.beamWords,
+                            exportLogits: recipe.exportLogits, log: log)
+    }
+
+    /// The whole E-LANG G2P evaluation of two models: decodes validation and test greedily, scores every Swift
+    /// output with each `SequenceScore`, picks each threshold on validation for "joint WER ≤ Super WER +
+    /// `tolerance`", reports it on test by FLOPs and by measured wall time (batched and one word at a time), and
+    /// writes `report.md`, `report.json`, `operating-points.csv`, `curve-test.csv`, `wer-vs-cost.svg` (and the Swift
+    /// test logits as imported-logits HDF5 with `exportLogits`) to `outputDir`.
+    @discardableResult
+    public static func evaluate(swiftModel: G2PModel, superModel: G2PModel, names: (String, String), dataset: G2PDataset,
+                                validationLimit: Int? = nil, testLimit: Int? = nil, outputDir: String, tolerance: Double = 0.01,
+                                beamWidth: Int = 5, beamWords: Int = 1000, exportLogits: Bool = true,
+                                log: (String) -> Void = { print($0) }) throws -> G2PReport {
+        try FileManager.default.createDirectory(atPath: outputDir, withIntermediateDirectories: true)
+        let validation = validationLimit.map { Array(dataset.validation.prefix($0)) } ?? dataset.validation
+        let test = testLimit.map { Array(dataset.test.prefix($0)) } ?? dataset.test
 
         // Decoding (greedy, batched) and correctness.
         let swiftVal = G2PEvaluation.greedyDecode(swiftModel, examples: validation)
@@ -50,47 +70,29 @@ extension G2PExperiment {
         let swiftSummary = summary(names.0, swiftModel, swiftVal, swiftTest, batched: swiftBatchedSeconds, single: swiftSingle)
         let superSummary = summary(names.1, superModel, superVal, superTest, batched: superBatchedSeconds, single: superSingle)
 
-        // Routing tables.
-        let valStats = swiftVal.map(TokenStatistics.init), testStats = swiftTest.map(TokenStatistics.init)
-        let valSwiftCorrect = G2PEvaluation.correctness(swiftVal.map(\.tokens), examples: validation)
-        let valSuperCorrect = G2PEvaluation.correctness(superVal.map(\.tokens), examples: validation)
-        let testSwiftCorrect = G2PEvaluation.correctness(swiftTest.map(\.tokens), examples: test)
-        let testSuperCorrect = G2PEvaluation.correctness(superTest.map(\.tokens), examples: test)
+        // Routing tables: thresholds on validation, realised on test (shared with imported logits).
         func flops(_ model: G2PModel, _ examples: [G2PExample], _ decoded: [DecodedSequence]) -> [Double] {
             zip(examples, decoded).map { Double(model.flops(sourceLength: $0.letters.count, decoderSteps: $1.steps)) }
         }
-        let valCosts = (flops(swiftModel, validation, swiftVal), flops(superModel, validation, superVal))
-        let testCosts = (flops(swiftModel, test, swiftTest), flops(superModel, test, superTest))
-        func table(_ scores: [Double], _ swiftOK: [Bool], _ superOK: [Bool], _ costs: ([Double], [Double])) -> [RoutedWord] {
-            scores.indices.map { RoutedWord(score: scores[$0], swiftCorrect: swiftOK[$0], superCorrect: superOK[$0],
-                                            swiftCost: costs.0[$0], superCost: costs.1[$0]) }
-        }
-        var scoreSummaries: [G2PReport.ScoreSummary] = []
-        var curveCSV = "score,threshold,routed_fraction,joint_wer,relative_flops,relative_wall_single\n"
-        var pointsCSV = "score,split,threshold,routed_fraction,joint_wer,relative_flops,relative_wall_single,auroc\n"
-        for kind in SequenceScore.allCases {
-            let valWords = table(valStats.map(kind.score), valSwiftCorrect, valSuperCorrect, valCosts)
-            let testScores = testStats.map(kind.score)
-            let testWords = table(testScores, testSwiftCorrect, testSuperCorrect, testCosts)
-            let wallWords = table(testScores, testSwiftCorrect, testSuperCorrect, (swiftSingle, superSingle))
-            let tau = SequenceRouter.threshold(valWords, tolerance: tolerance)
-            let s = G2PReport.ScoreSummary(
-                score: kind, validationAUROC: SequenceRouter.auroc(valWords), testAUROC: SequenceRouter.auroc(testWords),
-                validation: SequenceRouter.evaluate(valWords, threshold: tau), test: SequenceRouter.evaluate(testWords, threshold: tau),
-                testRelativeWallSingle: SequenceRouter.evaluate(wallWords, threshold: tau).relativeCost)
-            scoreSummaries.append(s)
+        let testStats = swiftTest.map(TokenStatistics.init)
+        let valSplit = SequenceRoutingSplit(
+            statistics: swiftVal.map(TokenStatistics.init), swiftCorrect: G2PEvaluation.correctness(swiftVal.map(\.tokens), examples: validation),
+            superCorrect: G2PEvaluation.correctness(superVal.map(\.tokens), examples: validation),
+            swiftCost: flops(swiftModel, validation, swiftVal), superCost: flops(superModel, validation, superVal))
+        let testSplit = SequenceRoutingSplit(
+            statistics: testStats, swiftCorrect: G2PEvaluation.correctness(swiftTest.map(\.tokens), examples: test),
+            superCorrect: G2PEvaluation.correctness(superTest.map(\.tokens), examples: test),
+            swiftCost: flops(swiftModel, test, swiftTest), superCost: flops(superModel, test, superTest))
+        let scoreSummaries = try SequenceRoutingAnalysis.summaries(validation: valSplit, test: testSplit, tolerance: tolerance,
+                                                                   testWallCosts: (swiftSingle, superSingle))
+        for s in scoreSummaries {
             log(String(format: "%@: AUROC %.3f; τ = %.4f routes %.1f%% of test, joint WER %.2f%% (Super %.2f%%), FLOPs %.3f, wall (single) %.3f of Super",
-                       kind.rawValue, s.testAUROC, tau, 100 * s.test.routedFraction, 100 * s.test.jointWER, 100 * superSummary.testWER,
-                       s.test.relativeCost, s.testRelativeWallSingle))
-            pointsCSV += csvRow(kind, "validation", s.validation, wall: .nan, auroc: s.validationAUROC)
-            pointsCSV += csvRow(kind, "test", s.test, wall: s.testRelativeWallSingle, auroc: s.testAUROC)
-            var lastRouted = 2.0
-            for point in SequenceRouter.curve(testWords) where abs(point.routedFraction - lastRouted) >= 0.002 || point.routedFraction == 0 {
-                lastRouted = point.routedFraction
-                let wall = SequenceRouter.evaluate(wallWords, threshold: point.threshold).relativeCost
-                curveCSV += "\(kind.rawValue),\(point.threshold),\(point.routedFraction),\(point.jointWER),\(point.relativeCost),\(wall)\n"
-            }
+                       s.score.rawValue, s.testAUROC, s.test.threshold, 100 * s.test.routedFraction, 100 * s.test.jointWER,
+                       100 * superSummary.testWER, s.test.relativeCost, s.testRelativeWallSingle))
         }
+        let curveCSV = SequenceRoutingAnalysis.curveCSV(test: testSplit, testWallCosts: (swiftSingle, superSingle))
+        let pointsCSV = SequenceRoutingAnalysis.operatingPointsCSV(scoreSummaries)
+        let chart = SequenceRoutingAnalysis.chart(test: testSplit, title: "\(names.0) → \(names.1): joint WER vs cost (test)")
 
         // The score chosen on validation (cheapest feasible), run end to end on test in both modes.
         let best = scoreSummaries.min { $0.validation.relativeCost < $1.validation.relativeCost }!
@@ -101,13 +103,21 @@ extension G2PExperiment {
                        m.score.rawValue, 100 * m.routedFraction, 100 * m.jointWER, m.swiftSeconds, m.superSeconds, m.relativeWall, m.superAloneSeconds))
         }
 
-        // Imported-logits path: export the Swift test logits as .npy and read them back.
-        let exported = SequenceLogits(swiftTest)
-        let logitsPath = "\(outputDir)/\(names.0)-test-logits.npy", lengthsPath = "\(outputDir)/\(names.0)-test-lengths.npy"
-        try exported.write(logitsPath: logitsPath, lengthsPath: lengthsPath)
-        let imported = try SequenceLogits(logitsPath: logitsPath, lengthsPath: lengthsPath)
-        let roundTrip = SequenceScore.allCases.allSatisfy { kind in
-            zip(imported.scores(kind), testStats.map(kind.score)).allSatisfy { abs($0 - $1) <= 1e-9 * Swift.max(1, abs($1)) }
+        // Imported-logits path: export the Swift test logits (with the first reference and Super's outputs) as HDF5 and
+        // re-read them through `ImportedLogits`.
+        var roundTrip: Bool?
+        if exportLogits {
+            let path = "\(outputDir)/\(names.0)-test-logits.h5"
+            try ImportedSequenceSplit(logits: SequenceLogits(swiftTest), references: test.map { $0.references[0] },
+                                      deepOutputs: superTest.map(\.tokens))
+                .writeFile(to: path, endToken: G2PVocabulary.end, flops: swiftSummary.flopsPerWord, deepFLOPs: superSummary.flopsPerWord)
+            let imported = try ImportedLogits.read(path)
+            guard case let .sequence(splits) = imported.content, let reread = splits["test"] else {
+                throw LangError.importedLogits(path: path, reason: "export did not re-read as sequence logits")
+            }
+            roundTrip = SequenceScore.allCases.allSatisfy { kind in
+                zip(reread.logits.scores(kind), testStats.map(kind.score)).allSatisfy { abs($0 - $1) <= 1e-9 * Swift.max(1, abs($1)) }
+            }
         }
 
         let report = G2PReport(
@@ -119,11 +129,13 @@ extension G2PExperiment {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        try encoder.encode(report).write(to: URL(fileURLWithPath: "\(outputDir)/report.json"))
-        try Data(curveCSV.utf8).write(to: URL(fileURLWithPath: "\(outputDir)/curve-test.csv"))
-        try Data(pointsCSV.utf8).write(to: URL(fileURLWithPath: "\(outputDir)/operating-points.csv"))
-        try Data(report.markdown.utf8).write(to: URL(fileURLWithPath: "\(outputDir)/report.md"))
-        log("wrote \(outputDir)/report.md, report.json, curve-test.csv, operating-points.csv")
+        let folder = URL(fileURLWithPath: outputDir)
+        try AtomicFile.write(try encoder.encode(report), to: folder.appendingPathComponent("report.json"))
+        try AtomicFile.write(curveCSV, to: folder.appendingPathComponent("curve-test.csv"))
+        try AtomicFile.write(pointsCSV, to: folder.appendingPathComponent("operating-points.csv"))
+        try AtomicFile.write(chart, to: folder.appendingPathComponent("wer-vs-cost.svg"))
+        try AtomicFile.write(report.markdown, to: folder.appendingPathComponent("report.md"))
+        log("wrote \(outputDir)/report.md, report.json, curve-test.csv, operating-points.csv, wer-vs-cost.svg")
         return report
     }
 
@@ -164,7 +176,4 @@ extension G2PExperiment {
 
     static func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
 
-    private static func csvRow(_ kind: SequenceScore, _ split: String, _ p: OperatingPoint, wall: Double, auroc: Double) -> String {
-        "\(kind.rawValue),\(split),\(p.threshold),\(p.routedFraction),\(p.jointWER),\(p.relativeCost),\(wall),\(auroc)\n"
-    }
 }

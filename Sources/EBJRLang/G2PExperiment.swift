@@ -1,8 +1,9 @@
 import Foundation
 import EBJRTensor
+import EBJRCheckpoint
 
-/// The end-to-end G2P / E-LANG experiment: data, both models (trained or loaded from `outputDir`), evaluation,
-/// routing and reports. The CLI's entry point.
+/// The end-to-end G2P / E-LANG experiment: data, training a recipe into its checkpoint, and the evaluation of two
+/// checkpoints (`run(_:)`). What `ebjr train` and `ebjr evaluate` call for `cmudict` recipes.
 public enum G2PExperiment {
     /// Loads the lexicon and builds the split data set, logging the counts.
     public static func loadDataset(lexiconPath: String = CMULexicon.defaultPath, log: (String) -> Void = { print($0) }) throws -> G2PDataset {
@@ -13,31 +14,27 @@ public enum G2PExperiment {
         return dataset
     }
 
-    /// Trains the recipe's model, or loads `<outputDir>/<name>.params` when it exists (and `retrain` is false).
-    /// Writes the parameters, the config (`<name>.config.json`) and the epoch log (`<name>.epochs.json`).
-    /// `initialParametersPath` starts training from saved parameters (continued training) instead of the seed.
-    public static func trainedModel(recipePath: String, dataset: G2PDataset, outputDir: String, retrain: Bool = false,
-                                    initialParametersPath: String? = nil,
-                                    log: (String) -> Void = { print($0) }) throws -> G2PModel {
-        let recipe = try G2PRecipe(contentsOf: recipePath)
-        let model = G2PModel(config: recipe.modelConfig, seed: recipe.seed)
-        try FileManager.default.createDirectory(atPath: outputDir, withIntermediateDirectories: true)
-        let parameterPath = "\(outputDir)/\(recipe.name).params"
-        if !retrain, FileManager.default.fileExists(atPath: parameterPath) {
-            try ParameterFile.load(into: model.namedParameters(), from: parameterPath)
-            log("\(recipe.name): loaded \(parameterPath)")
-            return model
+    /// Trains `recipe` into its checkpoint (`recipe.checkpointPath`, written after every epoch and at the end with
+    /// the best epoch's weights). `resumePath` continues from a checkpoint: exactly when it holds optimizer and
+    /// training state (one written by this trainer), otherwise from its weights (e.g. one made by
+    /// `ebjr convert-params`).
+    @discardableResult
+    public static func train(_ recipe: G2PRecipe, resumePath: String? = nil, dataset: G2PDataset? = nil,
+                             progress: G2PTrainer.Progress? = nil,
+                             log: (String) -> Void = { print($0) }) throws -> (model: G2PModel, records: [G2PTrainer.EpochRecord]) {
+        let data = try dataset ?? loadDataset(lexiconPath: recipe.lexiconPath, log: log)
+        var model = G2PModel(config: recipe.modelConfig, seed: recipe.seed)
+        var resume: Checkpoint?
+        if let resumePath {
+            let loaded = try G2PCheckpoint.load(from: resumePath)
+            guard loaded.model.config == recipe.modelConfig else {
+                throw LangError.configMismatch(path: resumePath, checkpoint: loaded.model.config, recipe: recipe.modelConfig)
+            }
+            (model, resume) = (loaded.model, loaded.checkpoint)
+            log("\(recipe.name): resuming from \(resumePath)" + (loaded.checkpoint.trainingState.map { " after epoch \($0.epoch)" } ?? " (weights only)"))
         }
-        if let initialParametersPath {
-            try ParameterFile.load(into: model.namedParameters(), from: initialParametersPath)
-            log("\(recipe.name): starting from \(initialParametersPath)")
-        }
-        let records = G2PTrainer.train(model, recipe: recipe, dataset: dataset, checkpointPath: parameterPath + ".partial", log: log)
-        try ParameterFile.save(model.namedParameters(), to: parameterPath)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(recipe).write(to: URL(fileURLWithPath: "\(outputDir)/\(recipe.name).config.json"))
-        try encoder.encode(records).write(to: URL(fileURLWithPath: "\(outputDir)/\(recipe.name).epochs.json"))
-        return model
+        let records = try G2PTrainer.train(model, recipe: recipe, dataset: data, checkpointPath: recipe.checkpointPath, resume: resume,
+                                           progress: progress, log: log)
+        return (model, records)
     }
 }

@@ -1,11 +1,15 @@
 import Foundation
+import EBJRRecipe
 
-/// A G2P training recipe (`recipes/g2p-*.yaml`): the model shape and the optimisation settings.
-///
-/// The file is a flat subset of YAML — one `key: value` per line, `#` comments, blank lines — parsed here
-/// because EBJRLang does not depend on Yams. Unknown keys, duplicate keys and unparsable values are errors
-/// naming the file and line. The integrator may instead fill this Codable struct from a full YAML parser.
+/// A G2P training recipe (`recipes/g2p-*.yaml`, `data.dataset: cmudict`): the model shape and the optimisation
+/// settings, read strictly by the same YAML reader as every other recipe (`EBJRRecipe`): unknown keys, wrong types
+/// and out-of-range values raise one `RecipeError` naming `file:line` and the key path. `recipes/README.md` lists
+/// every key.
 public struct G2PRecipe: Codable, Equatable, Sendable {
+    /// Where the recipe came from (messages) and its full text (stored in checkpoints).
+    public var file: String = "<recipe>"
+    public var text: String = ""
+
     public var name: String
     public var embeddingSize: Int
     public var hiddenSize: Int
@@ -20,70 +24,86 @@ public struct G2PRecipe: Codable, Equatable, Sendable {
     public var seed: UInt64 = 0
     /// Validation words decoded after each epoch to pick the best epoch (0 = all).
     public var validationWords: Int = 2000
+    /// The Festival CMU dictionary.
+    public var lexiconPath: String = CMULexicon.defaultPath
+    /// Use only the first N training words (quick runs and tests; nil = all).
+    public var trainLimit: Int?
+    /// Where the checkpoint is written (atomically): `checkpoints/<file name>.h5` by default.
+    public var checkpointPath: String = "checkpoints/g2p.h5"
 
     public var modelConfig: G2PModelConfig { G2PModelConfig(embeddingSize: embeddingSize, hiddenSize: hiddenSize) }
 
+    /// A recipe built in code.
+    public init(name: String, embeddingSize: Int, hiddenSize: Int, epochs: Int, batchSize: Int, learningRate: Float) {
+        (self.name, self.embeddingSize, self.hiddenSize, self.epochs, self.batchSize, self.learningRate) =
+            (name, embeddingSize, hiddenSize, epochs, batchSize, learningRate)
+    }
 
-    /// Parses recipe text; `path` is used in error messages only.
+    /// The keys of each section, for the strict reader and the docs.
+    static let rootKeys = ["name", "seed", "data", "model", "training", "output"]
+    static let dataKeys = ["dataset", "lexicon", "train_limit", "validation_words"]
+    static let modelKeys = ["preset", "embedding_size", "hidden_size"]
+    static let trainingKeys = ["epochs", "batch_size", "optimizer", "learning_rate", "learning_rate_decay", "decay_start_epoch",
+                               "clip_norm"]
+
+    /// Parses recipe text; `path` names it in messages and gives the default checkpoint name.
     public init(text: String, path: String = "<recipe>") throws {
-        var values: [String: (value: String, line: Int)] = [:]
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty { continue }
-            guard let colon = trimmed.firstIndex(of: ":") else {
-                throw LangError.recipe(path: path, line: index + 1, reason: "expected 'key: value'")
-            }
-            let key = trimmed[..<colon].trimmingCharacters(in: .whitespaces)
-            var value = trimmed[trimmed.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
-                value = String(value.dropFirst().dropLast())
-            }
-            guard G2PRecipe.knownKeys.contains(key) else {
-                throw LangError.recipe(path: path, line: index + 1,
-                                       reason: "unknown key '\(key)' (known: \(G2PRecipe.knownKeys.sorted().joined(separator: ", ")))")
-            }
-            if values[key] != nil { throw LangError.recipe(path: path, line: index + 1, reason: "duplicate key '\(key)'") }
-            values[key] = (value, index + 1)
+        let root = try RecipeDocument.root(text: text, file: path)
+        guard root.isPresent else { throw RecipeError.missingKey(file: path, path: "data.dataset (cmudict)") }
+        try root.checkKeys(Self.rootKeys)
+        let baseName = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        func positive(_ node: RecipeNode, _ fallback: Int?) throws -> Int {
+            guard let v = try node.int() ?? fallback else { throw RecipeError.missingKey(file: path, path: node.path) }
+            guard v > 0 else { throw node.invalid("must be positive (got \(v))") }
+            return v
         }
-        func string(_ key: String) throws -> String {
-            guard let entry = values[key] else { throw LangError.recipe(path: path, line: 0, reason: "missing key '\(key)'") }
-            return entry.value
+        func real(_ node: RecipeNode, _ fallback: Double?, _ range: ClosedRange<Double>) throws -> Float {
+            guard let v = try node.double() ?? fallback else { throw RecipeError.missingKey(file: path, path: node.path) }
+            guard v.isFinite, range.contains(v) else { throw node.invalid("must be in \(range) (got \(v))") }
+            return Float(v)
         }
-        func number<T: LosslessStringConvertible>(_ key: String, _ fallback: T? = nil) throws -> T {
-            guard let entry = values[key] else {
-                if let fallback { return fallback }
-                throw LangError.recipe(path: path, line: 0, reason: "missing key '\(key)'")
-            }
-            guard let value = T(entry.value) else {
-                throw LangError.recipe(path: path, line: entry.line, reason: "'\(key)' must be a \(T.self), got '\(entry.value)'")
-            }
-            return value
+
+        let data = root["data"]
+        try data.checkKeys(Self.dataKeys)
+        let dataset = try data["dataset"].require(try data["dataset"].string())
+        guard dataset == "cmudict" else { throw data["dataset"].invalid("must be cmudict for a G2P recipe (got '\(dataset)')") }
+        let model = root["model"]
+        guard model.isPresent else { throw RecipeError.missingKey(file: path, path: "model") }
+        try model.checkKeys(Self.modelKeys)
+        if let preset = try model["preset"].string(), preset != "g2p" {
+            throw model["preset"].invalid("must be g2p (got '\(preset)')")
         }
-        name = try string("name")
-        embeddingSize = try number("embedding_size")
-        hiddenSize = try number("hidden_size")
-        epochs = try number("epochs")
-        batchSize = try number("batch_size")
-        learningRate = try number("learning_rate")
-        learningRateDecay = try number("learning_rate_decay", Float(1))
-        decayStartEpoch = try number("decay_start_epoch", 1)
-        gradientClip = try number("gradient_clip", Float(5))
-        seed = try number("seed", UInt64(0))
-        validationWords = try number("validation_words", 2000)
-        guard hiddenSize > 0, hiddenSize % 2 == 0 else {
-            throw LangError.recipe(path: path, line: values["hidden_size"]!.line, reason: "hidden_size must be positive and even")
+        let training = root["training"]
+        try training.checkKeys(Self.trainingKeys)
+        if let optimizer = try training["optimizer"].string(), optimizer != "adam" {
+            throw training["optimizer"].invalid("must be adam for G2P (got '\(optimizer)')")
         }
+
+        self.init(name: try root["name"].string() ?? baseName,
+                  embeddingSize: try positive(model["embedding_size"], nil), hiddenSize: try positive(model["hidden_size"], nil),
+                  epochs: try positive(training["epochs"], 10), batchSize: try positive(training["batch_size"], 64),
+                  learningRate: try real(training["learning_rate"], 1e-3, 1e-12...1e3))
+        guard hiddenSize % 2 == 0 else { throw model["hidden_size"].invalid("must be even (two encoder directions of H/2)") }
+        file = path
+        self.text = text
+        learningRateDecay = try real(training["learning_rate_decay"], 1, 0...1)
+        decayStartEpoch = try positive(training["decay_start_epoch"], 1)
+        gradientClip = try real(training["clip_norm"], 5, 0...1e6)
+        let seedValue = try root["seed"].int() ?? 0
+        guard seedValue >= 0 else { throw root["seed"].invalid("must be a non-negative integer") }
+        seed = UInt64(seedValue)
+        validationWords = try data["validation_words"].int() ?? 2000
+        guard validationWords >= 0 else { throw data["validation_words"].invalid("must be 0 (all) or positive") }
+        lexiconPath = try data["lexicon"].string() ?? CMULexicon.defaultPath
+        trainLimit = try data["train_limit"].int()
+        if let trainLimit, trainLimit <= 0 { throw data["train_limit"].invalid("must be positive") }
+        let output = root["output"]
+        try output.checkKeys(["checkpoint"])
+        checkpointPath = try output["checkpoint"].string() ?? "checkpoints/\(baseName).h5"
     }
 
     /// Reads a recipe file.
     public init(contentsOf path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw LangError.fileUnreadable(path: path)
-        }
-        try self.init(text: text, path: path)
+        try self.init(text: try RecipeDocument.text(path: path), path: path)
     }
-
-    static let knownKeys: Set<String> = ["name", "embedding_size", "hidden_size", "epochs", "batch_size", "learning_rate",
-                                         "learning_rate_decay", "decay_start_epoch", "gradient_clip", "seed", "validation_words"]
 }

@@ -3,7 +3,7 @@ import Foundation
 extension G2PReport {
     /// The report as Markdown.
     public var markdown: String {
-        func pct(_ x: Double) -> String { String(format: "%.2f%%", 100 * x) }
+        func pct(_ x: Double) -> String { x.isNaN ? "–" : String(format: "%.2f%%", 100 * x) }
         func num(_ x: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", x) }
         var md = "# E-LANG on CMU G2P: Swift → Super sequence routing\n\n"
         md += "## Data\n"
@@ -13,7 +13,9 @@ extension G2PReport {
         md += "test \(data.test) words; \(data.wordsWithSeveralPronunciations) words have several pronunciations (training uses the "
         md += "first; evaluation accepts any).\n\n"
         md += "## Models (greedy decoding unless stated)\n"
-        md += "| model | params | MFLOPs/word | val WER | test WER | test PER | beam-\(swift.beamWidth) WER (greedy) on \(swift.beamWords) test words | ms/word batched | ms/word single |\n|---|---|---|---|---|---|---|---|---|\n"
+        md += "| model | params | MFLOPs/word | val WER | test WER | test PER | "
+            + (swift.beamWidth > 0 ? "beam-\(swift.beamWidth) WER (greedy) on \(swift.beamWords) test words" : "beam search (not run)")
+            + " | ms/word batched | ms/word single |\n|---|---|---|---|---|---|---|---|---|\n"
         for m in [swift, self.super] {
             md += "| \(m.name) | \(m.parameters) | \(num(m.flopsPerWord / 1e6)) | \(pct(m.validationWER)) | \(pct(m.testWER)) | \(pct(m.testPER)) | "
             md += "\(pct(m.beamWER)) (\(pct(m.greedyWEROnBeamWords))) | \(num(1000 * m.secondsPerWordBatched)) | \(num(1000 * m.secondsPerWordSingle)) |\n"
@@ -32,7 +34,17 @@ extension G2PReport {
             md += "| \(mode) | \(pct(m.routedFraction)) | \(pct(m.jointWER)) | \(num(m.swiftSeconds, 2)) | \(num(m.superSeconds, 2)) | "
             md += "\(num(m.superAloneSeconds, 2)) | \(num(m.relativeWall)) |\n"
         }
-        md += "\nImported-logits round trip (`.npy` export → `SequenceLogits` → scores): \(importedLogitsRoundTrip ? "identical" : "MISMATCH").\n"
+        md += "\n## Bounds at the test operating points (METHOD §8 in sequence form: a word is right when its whole pronunciation is)\n"
+        md += "| score | kept | Swift WER on kept | Super WER on routed | joint WER (identity) | bounds from q, a_S, Super WER | loss vs Super (≤ bound) | oracle WER at same routing |\n|---|---|---|---|---|---|---|---|\n"
+        for s in scores {
+            let b = s.testBounds
+            md += "| \(s.score.rawValue) | \(pct(b.acceptance)) | \(b.swiftWERAccepted.map(pct) ?? "–") | \(b.superWERRouted.map(pct) ?? "–") | "
+            md += "\(pct(b.jointWERIdentity)) | [\(pct(b.jointWERLower)), \(pct(b.jointWERUpper))] | \(pct(b.lossIdentity)) (≤ \(pct(b.lossUpper))) | \(pct(b.oracleWERAtRoutingBudget)) |\n"
+        }
+        md += "\nWER against relative FLOPs on test: `wer-vs-cost.svg`; every operating point: `curve-test.csv`.\n"
+        if let importedLogitsRoundTrip {
+            md += "\nImported-logits round trip (HDF5 export → `ImportedLogits` → scores): \(importedLogitsRoundTrip ? "identical" : "MISMATCH").\n"
+        }
         return md
     }
 }

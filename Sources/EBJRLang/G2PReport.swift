@@ -37,8 +37,11 @@ public struct G2PReport: Codable, Sendable {
         public var validation: OperatingPoint
         /// The same threshold on test; `relativeCost` is by FLOPs.
         public var test: OperatingPoint
-        /// Test relative cost by measured one-word-at-a-time wall time (Swift on every word + Super on routed ones).
+        /// Test relative cost by measured one-word-at-a-time wall time (Swift on every word + Super on routed ones);
+        /// NaN when no times were measured (imported logits).
         public var testRelativeWallSingle: Double
+        /// METHOD §8 identities and bounds at the test operating point, in WER form.
+        public var testBounds: SequenceBounds
     }
 
     public struct MeasuredJointRun: Codable, Sendable {
@@ -60,6 +63,7 @@ public struct G2PReport: Codable, Sendable {
     /// The score with the lowest validation FLOPs cost, run end to end on test.
     public var measuredBatched: MeasuredJointRun
     public var measuredSingle: MeasuredJointRun
-    /// Whether scores recomputed from the exported `.npy` logits equal the in-memory ones.
-    public var importedLogitsRoundTrip: Bool
+    /// Whether scores recomputed from the exported HDF5 logits (`ImportedLogits`) equal the in-memory ones (nil:
+    /// not exported).
+    public var importedLogitsRoundTrip: Bool?
 }

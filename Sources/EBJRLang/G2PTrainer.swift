@@ -1,6 +1,7 @@
 import Foundation
 import EBJRTensor
 import EBJROptimizers
+import EBJRCheckpoint
 
 /// Teacher-forced training of a `G2PModel` on the first pronunciation of each training word.
 ///
@@ -18,20 +19,52 @@ public enum G2PTrainer {
         public var learningRate: Float
     }
 
-    /// Trains `model` in place; `log` receives one plain line per progress report. With `checkpointPath`, the
-    /// best parameters so far are written there after every epoch that improves validation WER.
+    /// Reports progress within an epoch: `(epoch, batches done, batches in the epoch, running mean token loss)`.
+    public typealias Progress = (_ epoch: Int, _ done: Int, _ total: Int, _ loss: Double) -> Void
+
+    /// Trains `model` in place and returns one record per epoch run.
+    ///
+    /// With `checkpointPath`, an HDF5 checkpoint (`G2PCheckpoint`) is written atomically after every epoch with the
+    /// current weights, the Adam state and the training state (epoch, step, data-order generator, best epoch so
+    /// far), so `resume` continues exactly; at the end it is rewritten with the best epoch's weights. `resume`
+    /// (whose weights the caller has already applied to `model`) restores the optimizer and training state when it
+    /// has them, otherwise its weights are only the starting point. The best-epoch choice of a resumed run is among
+    /// the resumed weights (with their recorded WER) and the epochs it runs itself.
+    /// Without `progress`, a plain line is logged every 200 batches.
     @discardableResult
     public static func train(_ model: G2PModel, recipe: G2PRecipe, dataset: G2PDataset, checkpointPath: String? = nil,
-                             log: (String) -> Void = { print($0) }) -> [EpochRecord] {
+                             resume: Checkpoint? = nil, progress: Progress? = nil,
+                             log: (String) -> Void = { print($0) }) throws -> [EpochRecord] {
         let parameters = model.namedParameters()
         let optimizer = Adam(parameters: parameters, learningRate: recipe.learningRate)
         var generator = RandomGenerator(seed: recipe.seed &+ 1)
-        let train = dataset.train
+        var firstEpoch = 1, globalStep = 0
+        var best: (epoch: Int, wer: Double, values: [[Float]])?
+        if let resume {
+            if let snapshot = resume.optimizer { try snapshot.restore(into: optimizer, file: resume.source?.path) }
+            if let state = resume.trainingState {
+                firstEpoch = state.epoch + 1
+                globalStep = state.globalStep
+                if let words = state.randomStates["data"], words.count == 4 { generator = RandomGenerator(stateWords: words) }
+                if let wer = state.reals["weights_validation_wer"] {
+                    best = (state.epoch, wer, model.parameters.map(\.scalars))
+                }
+            }
+        }
+        let train = recipe.trainLimit.map { Array(dataset.train.prefix($0)) } ?? dataset.train
         let validation = Array(recipe.validationWords > 0 ? dataset.validation.prefix(recipe.validationWords) : dataset.validation[...])
         var records: [EpochRecord] = []
-        var best: (wer: Double, values: [[Float]])?
-        log("\(recipe.name): \(model.parameterCount) parameters, \(train.count) training words, batch \(recipe.batchSize)")
-        for epoch in 1...Swift.max(recipe.epochs, 1) {
+        log("\(recipe.name): \(model.parameterCount) parameters, \(train.count) training words, batch \(recipe.batchSize), "
+            + "epochs \(firstEpoch)…\(recipe.epochs)")
+        func state(epoch: Int, lastWER: Double) -> TrainingState {
+            var reals = ["weights_validation_wer": lastWER]
+            var integers: [String: Int64] = ["seed": Int64(bitPattern: recipe.seed)]
+            if let best { reals["best_validation_wer"] = best.wer; integers["best_epoch"] = Int64(best.epoch) }
+            return TrainingState(epoch: epoch, globalStep: globalStep, randomStates: ["data": generator.stateWords],
+                                 integers: integers, reals: reals)
+        }
+        var lastState: TrainingState?
+        for epoch in firstEpoch..<Swift.max(recipe.epochs + 1, firstEpoch) {
             let decaySteps = Swift.max(0, epoch - recipe.decayStartEpoch + 1)
             optimizer.learningRate = recipe.learningRate * Float(Foundation.pow(Double(recipe.learningRateDecay), Double(decaySteps)))
             let batches = epochBatches(count: train.count, lengths: train.map(\.letters.count), batchSize: recipe.batchSize,
@@ -46,9 +79,12 @@ public enum G2PTrainer {
                 if recipe.gradientClip > 0 { clipGradientNorm(model.parameters, maxNorm: recipe.gradientClip) }
                 optimizer.step()
                 optimizer.zeroGrad()
+                globalStep += 1
                 lossSum += Double(sum.item)
                 tokenSum += tokens
-                if (index + 1) % 200 == 0 {
+                if let progress {
+                    progress(epoch, index + 1, batches.count, lossSum / Double(tokenSum))
+                } else if (index + 1) % 200 == 0 {
                     let elapsed = Date().timeIntervalSince(start)
                     log(String(format: "%@ epoch %d batch %d/%d loss %.4f  %.0f words/s", recipe.name, epoch, index + 1,
                                batches.count, lossSum / Double(tokenSum), Double((index + 1) * recipe.batchSize) / elapsed))
@@ -58,18 +94,26 @@ public enum G2PTrainer {
             let wer = G2PEvaluation.wordErrorRate(model, examples: validation)
             records.append(EpochRecord(epoch: epoch, meanLoss: lossSum / Double(tokenSum), validationWER: wer, seconds: seconds,
                                        learningRate: optimizer.learningRate))
-            log(String(format: "%@ epoch %d: loss %.4f, validation WER %.2f%% (%d words), %.0f s", recipe.name, epoch,
+            log(String(format: "%@ epoch %d/%d: loss %.4f, validation WER %.2f%% (%d words), %.0f s", recipe.name, epoch, recipe.epochs,
                        lossSum / Double(tokenSum), 100 * wer, validation.count, seconds))
-            if best == nil || wer < best!.wer {
-                best = (wer, model.parameters.map(\.scalars))
-                if let checkpointPath {
-                    do { try ParameterFile.save(model.namedParameters(), to: checkpointPath) } catch { log("checkpoint not written: \(error)") }
-                }
+            if best == nil || wer < best!.wer { best = (epoch, wer, model.parameters.map(\.scalars)) }
+            lastState = state(epoch: epoch, lastWER: wer)
+            if let checkpointPath {
+                try G2PCheckpoint.save(model, to: checkpointPath, recipe: recipe, optimizer: optimizer, trainingState: lastState,
+                                       metadata: ["weights": "epoch \(epoch) (latest; training in progress)"])
             }
         }
         if let best {
             for (parameter, values) in zip(model.parameters, best.values) {
                 values.withUnsafeBufferPointer { parameter.data.update(from: $0.baseAddress!, count: values.count) }
+            }
+            var finalState = lastState ?? resume?.trainingState
+            finalState?.reals["weights_validation_wer"] = best.wer
+            if let checkpointPath {
+                try G2PCheckpoint.save(model, to: checkpointPath, recipe: recipe, optimizer: optimizer, trainingState: finalState,
+                                       metadata: ["weights": "best epoch \(best.epoch) by validation WER",
+                                                  "validation_wer": String(best.wer)])
+                log(String(format: "%@: best epoch %d (validation WER %.2f%%) written to %@", recipe.name, best.epoch, 100 * best.wer, checkpointPath))
             }
         }
         return records

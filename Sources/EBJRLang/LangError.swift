@@ -5,6 +5,10 @@ public enum LangError: Error, CustomStringConvertible, Equatable {
     case recipe(path: String, line: Int, reason: String)
     case unknownSymbol(word: String, symbol: String)
     case parameterFile(path: String, reason: String)
+    case missingCheckpoint(path: String, command: String?)
+    case notAG2PCheckpoint(path: String, kind: String)
+    case importedLogits(path: String, reason: String)
+    case configMismatch(path: String, checkpoint: G2PModelConfig, recipe: G2PModelConfig)
 
     public var description: String {
         switch self {
@@ -13,6 +17,13 @@ public enum LangError: Error, CustomStringConvertible, Equatable {
         case let .recipe(path, line, reason): "\(path):\(line): \(reason)"
         case let .unknownSymbol(word, symbol): "'\(word)' contains '\(symbol)', which is not in the vocabulary"
         case let .parameterFile(path, reason): "parameter file '\(path)': \(reason)"
+        case let .missingCheckpoint(path, command):
+            "checkpoint \(path) does not exist" + (command.map { ": run `\($0)` first" } ?? "")
+        case let .notAG2PCheckpoint(path, kind): "\(path): holds a \(kind) model, not a G2P model (model_kind 'g2p')"
+        case let .importedLogits(path, reason): "\(path): \(reason)"
+        case let .configMismatch(path, checkpoint, recipe):
+            "\(path): holds a G2P model with embedding \(checkpoint.embeddingSize), hidden \(checkpoint.hiddenSize), but the recipe asks for "
+                + "embedding \(recipe.embeddingSize), hidden \(recipe.hiddenSize)"
         }
     }
 }

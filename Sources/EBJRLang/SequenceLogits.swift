@@ -1,4 +1,4 @@
-/// Imported sequence logits of any model: `[N, L, V]` with per-sequence lengths (steps actually decoded,
+/// Sequence logits of any model (in memory; `ImportedLogits` reads them from HDF5): `[N, L, V]` with per-sequence lengths (steps actually decoded,
 /// end token included); rows at or after a sequence's length are ignored. Emitted tokens are taken as the
 /// per-step argmax (greedy decoding) unless given.
 public struct SequenceLogits: Sendable {
@@ -17,21 +17,6 @@ public struct SequenceLogits: Sendable {
         (count, maxLength, vocabularySize) = (shape[0], shape[1], shape[2])
         self.lengths = lengths
         self.tokens = tokens
-    }
-
-    /// Reads `logits.npy` (`[N, L, V]`, float32/float64) and `lengths.npy` (`[N]`, integer).
-    public init(logitsPath: String, lengthsPath: String) throws {
-        let array = try NumpyArray(contentsOf: logitsPath)
-        let lengthArray = try NumpyArray(contentsOf: lengthsPath)
-        guard array.shape.count == 3 else { throw LangError.malformedArray(path: logitsPath, reason: "expected [N, L, V], got \(array.shape)") }
-        guard lengthArray.shape == [array.shape[0]] else {
-            throw LangError.malformedArray(path: lengthsPath, reason: "expected [\(array.shape[0])], got \(lengthArray.shape)")
-        }
-        let lengths = lengthArray.values.map { Int($0) }
-        guard lengths.allSatisfy({ $0 >= 0 && $0 <= array.shape[1] }) else {
-            throw LangError.malformedArray(path: lengthsPath, reason: "lengths outside 0...\(array.shape[1])")
-        }
-        self.init(logits: array.values.map { Float($0) }, shape: array.shape, lengths: lengths)
     }
 
     /// Token statistics of sequence `n`.
@@ -57,11 +42,5 @@ public struct SequenceLogits: Sendable {
         var values = [Float](repeating: 0, count: sequences.count * l * v)
         for (n, s) in sequences.enumerated() { values.replaceSubrange((n * l * v)..<(n * l * v + s.logits.count), with: s.logits) }
         self.init(logits: values, shape: [sequences.count, l, v], lengths: sequences.map(\.steps), tokens: sequences.map(\.emittedTokens))
-    }
-
-    /// Writes `logits.npy`-style and `lengths.npy`-style files.
-    public func write(logitsPath: String, lengthsPath: String) throws {
-        try NumpyArray(shape: [count, maxLength, vocabularySize], values: logits.map(Double.init), type: .float32).write(to: logitsPath)
-        try NumpyArray(shape: [count], values: lengths.map(Double.init), type: .int64).write(to: lengthsPath)
     }
 }

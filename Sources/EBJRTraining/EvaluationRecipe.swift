@@ -1,4 +1,5 @@
 import Foundation
+import EBJRRecipe
 import Yams
 import EBJRRouting
 import EBJREvaluation
@@ -40,18 +41,12 @@ public struct EvaluationRecipe: Sendable {
 
     /// Reads and validates an evaluation recipe; errors name the file, key and line.
     public static func load(path: String) throws -> EvaluationRecipe {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw RecipeError.unreadable(file: path, reason: FileManager.default.fileExists(atPath: path) ? "not readable UTF-8" : "no such file")
-        }
+        let text = try RecipeDocument.text(path: path)
         return try parse(text: text, file: path)
     }
 
     public static func parse(text: String, file: String) throws -> EvaluationRecipe {
-        let node: Node?
-        do { node = try Yams.compose(yaml: text) } catch {
-            throw RecipeError.syntax(file: file, reason: "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)")
-        }
-        let root = RecipeNode(file: file, path: "", node: node)
+        let root = try RecipeDocument.root(text: text, file: file)
         try root.checkKeys(["name", "deep", "side_models", "scores", "temperatures", "criteria", "workload", "output",
                             "latency", "data"])
         let baseName = ((file as NSString).lastPathComponent as NSString).deletingPathExtension

@@ -1,4 +1,5 @@
 import Foundation
+import EBJRRecipe
 import EBJRNN
 import Yams
 
@@ -105,27 +106,20 @@ extension Recipe {
     /// Reads and validates a recipe file. Unknown keys, wrong types and invalid values raise a `RecipeError`
     /// naming the file, the key and the line.
     public static func load(path: String) throws -> Recipe {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw RecipeError.unreadable(file: path, reason: FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else { throw RecipeError.unreadable(file: path, reason: "not UTF-8") }
+        let text = try RecipeDocument.text(path: path)
         return try parse(text: text, file: path)
     }
 
     /// Parses recipe text (`file` is used in messages and to resolve relative teacher recipes).
     public static func parse(text: String, file: String) throws -> Recipe {
-        let node: Node?
-        do { node = try Yams.compose(yaml: text) } catch {
-            throw RecipeError.syntax(file: file, reason: "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)")
-        }
-        let root = RecipeNode(file: file, path: "", node: node)
+        let root = try RecipeDocument.root(text: text, file: file)
         try root.checkKeys(["name", "seed", "data", "model", "training", "distillation", "specialization", "output"])
         let baseName = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
 
         let dataNode = root["data"]
         try dataNode.checkKeys(["dataset", "directory", "train_limit"])
         let dataset = try dataNode["dataset"].string() ?? "fashion-mnist"
-        guard dataset == "fashion-mnist" else { throw dataNode["dataset"].invalid("must be fashion-mnist (got '\(dataset)')") }
+        guard dataset == "fashion-mnist" else { throw dataNode["dataset"].invalid("must be fashion-mnist here (got '\(dataset)'; cmudict recipes are G2PRecipe, run by `ebjr train`)") }
         let data = DataSection(dataset: dataset, directory: try dataNode["directory"].string(),
                                trainLimit: try dataNode["train_limit"].int())
 

@@ -1,4 +1,5 @@
 import Foundation
+import EBJRRecipe
 import EBJRTensor
 import EBJRNN
 import EBJROptimizers
@@ -157,9 +158,7 @@ public struct RecipeTrainer {
 
     /// A path from a recipe, relative to the recipe's folder unless it exists relative to the working directory.
     static func resolve(_ path: String, relativeTo recipeFile: String) -> String {
-        if path.hasPrefix("/") || FileManager.default.fileExists(atPath: path) { return path }
-        let folder = (recipeFile as NSString).deletingLastPathComponent
-        return folder.isEmpty ? path : (folder as NSString).appendingPathComponent(path)
+        RecipeDocument.resolve(path, relativeTo: recipeFile)
     }
 
     /// Writes the run's checkpoint; `best` (mid-run, when keeping the best-validation weights) goes into

@@ -1,4 +1,5 @@
 import Foundation
+import EBJRRecipe
 import EBJRTensor
 import EBJRNN
 import EBJROptimizers

@@ -1,6 +1,7 @@
 import Testing
 import Foundation
 @testable import EBJRTraining
+import EBJRRecipe
 
 private func parse(_ text: String) throws -> Recipe { try Recipe.parse(text: text, file: "r.yaml") }
 
