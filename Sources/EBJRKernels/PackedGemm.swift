@@ -42,16 +42,31 @@ enum PackedGemm {
                 let parts = Swift.min(threads * partsPerThread, Swift.max(threads, units / (splitColumns ? 4 : 8)), units)
                 GemmWorkspacePool.withWorkspace { shared in
                     shared.reserve(a: splitColumns ? sharedCount : 0, b: splitColumns ? 0 : sharedCount)
+                    // The shared packing is itself split: by depth block and into one row (column) range per thread;
+                    // panels are contiguous, so a range of whole panels packs into its own slice of the layout.
                     let kcStep = balancedStep(k, limit: kcMax, multiple: 1)
-                    for pc in stride(from: 0, to: k, by: kcStep) {
+                    let depthBlocks = (k + kcStep - 1) / kcStep
+                    let sharedUnit = splitColumns ? GemmTile.mr : GemmTile.nr
+                    let sharedExtent = splitColumns ? m : n
+                    let sharedUnits = (sharedExtent + sharedUnit - 1) / sharedUnit
+                    let pieces = Swift.min(threads, sharedUnits)
+                    let sharedBase = SendablePointer(splitColumns ? shared.a : shared.b)
+                    parallelForDynamic(chunks: depthBlocks * pieces, threads: threads) { task in
+                        let pc = task / pieces * kcStep, piece = task % pieces
                         let kc = Swift.min(kcStep, k - pc)
+                        let lo = piece * sharedUnits / pieces * sharedUnit
+                        let hi = Swift.min(sharedExtent, (piece + 1) * sharedUnits / pieces * sharedUnit)
+                        if lo >= hi { return }
+                        let (pa, pb) = operands.value
                         if splitColumns {
-                            packA(opA, i0: 0, p0: pc, mc: m, kc: kc, into: shared.a + pc * roundUp(m, GemmTile.mr))
+                            packA(pa, i0: lo, p0: pc, mc: hi - lo, kc: kc,
+                                  into: sharedBase.pointer + pc * roundUp(m, GemmTile.mr) + lo * kc)
                         } else {
-                            packB(opB, p0: pc, j0: 0, kc: kc, nc: n, into: shared.b + pc * roundUp(n, GemmTile.nr))
+                            packB(pb, p0: pc, j0: lo, kc: kc, nc: hi - lo,
+                                  into: sharedBase.pointer + pc * roundUp(n, GemmTile.nr) + lo * kc)
                         }
                     }
-                    let packed = SendableConstPointer(UnsafePointer(splitColumns ? shared.a : shared.b))
+                    let packed = SendableConstPointer(UnsafePointer(sharedBase.pointer))
                     parallelForDynamic(chunks: parts, threads: threads) { part in
                         let lo = Swift.min(extent, part * units / parts * unit)
                         let hi = Swift.min(extent, (part + 1) * units / parts * unit)
