@@ -98,4 +98,20 @@ struct FusedKernelTests {
             z.grad = nil
         }
     }
+
+    /// The SIMD ReLU against the scalar rule, forward and backward, on lengths around the SIMD width (with ±0 and NaN).
+    @Test(arguments: [1, 7, 8, 9, 31, 200_003])
+    func reluMatchesScalarRule(count: Int) {
+        var generator = RandomGenerator(seed: UInt64(count))
+        let x = Tensor.uniform([count], low: -1, high: 1, generator: &generator)
+        if count > 3 { x.data[0] = 0; x.data[1] = -0.0; x.data[2] = .nan }
+        x.requiresGrad = true
+        let seed = Tensor.uniform([count], low: -1, high: 1, generator: &generator)
+        let y = x.relu()
+        y.backward(seed: seed)
+        let expectedY = x.scalars.map { $0 > 0 ? $0 : 0 }
+        let expectedG = (0..<count).map { expectedY[$0] > 0 ? seed.data[$0] : 0 }
+        #expect(y.scalars.map(\.bitPattern) == expectedY.map(\.bitPattern))
+        #expect(x.grad!.scalars == expectedG)
+    }
 }
