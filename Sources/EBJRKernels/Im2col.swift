@@ -31,7 +31,7 @@ public func im2col(_ image: UnsafePointer<Float>, _ g: ConvGeometry, into cols: 
                     if g.stride == 1 {
                         let lo = max(0, g.padding - kx), hi = min(ow, g.width + g.padding - kx)
                         if lo > 0 { dst.update(repeating: 0, count: lo) }
-                        if hi > lo { (dst + lo).update(from: src + (lo - g.padding + kx), count: hi - lo) }
+                        if hi > lo { copyFloats(from: src + (lo - g.padding + kx), to: dst + lo, count: hi - lo) }
                         if hi < ow { (dst + max(hi, 0)).update(repeating: 0, count: ow - max(hi, 0)) }
                     } else {
                         for ox in 0..<ow {
@@ -60,10 +60,7 @@ public func col2im(_ cols: UnsafePointer<Float>, _ g: ConvGeometry, addingInto i
                     let src = row + oy * ow, dst = plane + iy * g.width
                     if g.stride == 1 {
                         let lo = max(0, g.padding - kx), hi = min(ow, g.width + g.padding - kx)
-                        if hi > lo {
-                            let d = dst + (lo - g.padding + kx)
-                            for ox in 0..<(hi - lo) { d[ox] += src[lo + ox] }
-                        }
+                        if hi > lo { addFloats(src + lo, into: dst + (lo - g.padding + kx), count: hi - lo) }
                     } else {
                         for ox in 0..<ow {
                             let ix = ox * g.stride - g.padding + kx
@@ -75,3 +72,4 @@ public func col2im(_ cols: UnsafePointer<Float>, _ g: ConvGeometry, addingInto i
         }
     }
 }
+

@@ -35,6 +35,39 @@ public func parallelFor(chunks: Int, threads: Int, _ body: (Int) -> Void) {
     }
 }
 
+/// Runs `body(chunkIndex)` for `chunks` chunks on up to `threads` threads that *take* chunks one at a time
+/// from a shared counter. On a shared machine a thread that is descheduled (or slow to wake) then holds back at
+/// most the chunk it is working on: the others take the rest. Use more chunks than threads.
+public func parallelForDynamic(chunks: Int, threads: Int, _ body: (Int) -> Void) {
+    let workers = min(threads, chunks)
+    if workers <= 1 {
+        for index in 0..<chunks { body(index) }
+        return
+    }
+    let counter = ChunkCounter(limit: chunks)
+    withoutActuallyEscaping(body) { escapable in
+        let box = UncheckedBox(escapable)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while let index = counter.next() { box.value(index) }
+        }
+    }
+}
+
+/// A lock-protected counter handing out `0..<limit` once each.
+final class ChunkCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    private let limit: Int
+    init(limit: Int) { self.limit = limit }
+    func next() -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard value < limit else { return nil }
+        value += 1
+        return value - 1
+    }
+}
+
 @usableFromInline
 struct UncheckedBox<T>: @unchecked Sendable {
     @usableFromInline let value: T

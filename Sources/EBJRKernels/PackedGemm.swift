@@ -16,7 +16,7 @@ enum PackedGemm {
     /// Columns of a packed B block (multiple of 16): at most 3 MiB, in L3.
     static let ncMax = 3072
     /// Below this many multiply-adds (`m·n·k`) a call stays on the calling thread.
-    static let parallelThreshold = 1 << 21
+    static let parallelThreshold = 1 << 22
 
     static func run(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
@@ -27,16 +27,68 @@ enum PackedGemm {
         let splitColumns = m <= SmallGemm.maxRows || n >= m
         let unit = splitColumns ? GemmTile.nr : GemmTile.mr
         let extent = splitColumns ? n : m
-        let parts = work < parallelThreshold ? 1 : max(1, min(threads, (extent + unit - 1) / unit))
-        if parts == 1 {
+        let units = (extent + unit - 1) / unit
+        if work < parallelThreshold || threads <= 1 || units <= 1 {
             serial(opA, opB, m: m, n: n, k: k, alpha: alpha, beta: beta, c: c, ldc: ldc)
             return
         }
-        let units = (extent + unit - 1) / unit
         let cs = SendablePointer(c)
         let operands = UncheckedBox((opA, opB))
+        if m > SmallGemm.maxRows && n > SmallGemm.maxRows {
+            // Packed path: the operand that every part needs whole (op(A) for column strips, op(B) for row strips) is
+            // packed once here; the parts, several per thread, are taken dynamically and pack only their own strip.
+            let sharedCount = splitColumns ? roundUp(m, GemmTile.mr) * k : roundUp(n, GemmTile.nr) * k
+            if sharedCount <= maxSharedPack {
+                let parts = Swift.min(threads * partsPerThread, Swift.max(threads, units / (splitColumns ? 4 : 8)), units)
+                GemmWorkspacePool.withWorkspace { shared in
+                    shared.reserve(a: splitColumns ? sharedCount : 0, b: splitColumns ? 0 : sharedCount)
+                    // The shared packing is itself split: by depth block and into one row (column) range per thread;
+                    // panels are contiguous, so a range of whole panels packs into its own slice of the layout.
+                    let kcStep = balancedStep(k, limit: kcMax, multiple: 1)
+                    let depthBlocks = (k + kcStep - 1) / kcStep
+                    let sharedUnit = splitColumns ? GemmTile.mr : GemmTile.nr
+                    let sharedExtent = splitColumns ? m : n
+                    let sharedUnits = (sharedExtent + sharedUnit - 1) / sharedUnit
+                    let pieces = Swift.min(threads, sharedUnits)
+                    let sharedBase = SendablePointer(splitColumns ? shared.a : shared.b)
+                    parallelForDynamic(chunks: depthBlocks * pieces, threads: threads) { task in
+                        let pc = task / pieces * kcStep, piece = task % pieces
+                        let kc = Swift.min(kcStep, k - pc)
+                        let lo = piece * sharedUnits / pieces * sharedUnit
+                        let hi = Swift.min(sharedExtent, (piece + 1) * sharedUnits / pieces * sharedUnit)
+                        if lo >= hi { return }
+                        let (pa, pb) = operands.value
+                        if splitColumns {
+                            packA(pa, i0: lo, p0: pc, mc: hi - lo, kc: kc,
+                                  into: sharedBase.pointer + pc * roundUp(m, GemmTile.mr) + lo * kc)
+                        } else {
+                            packB(pb, p0: pc, j0: lo, kc: kc, nc: hi - lo,
+                                  into: sharedBase.pointer + pc * roundUp(n, GemmTile.nr) + lo * kc)
+                        }
+                    }
+                    let packed = SendableConstPointer(UnsafePointer(sharedBase.pointer))
+                    parallelForDynamic(chunks: parts, threads: threads) { part in
+                        let lo = Swift.min(extent, part * units / parts * unit)
+                        let hi = Swift.min(extent, (part + 1) * units / parts * unit)
+                        if lo >= hi { return }
+                        var (pa, pb) = operands.value
+                        if splitColumns {
+                            pb.base = pb.pointer(row: 0, col: lo)
+                            blocked(pa, pb, m: m, n: hi - lo, k: k, alpha: alpha, beta: beta, c: cs.pointer + lo, ldc: ldc,
+                                    prepackedA: packed.pointer, prepackedB: nil)
+                        } else {
+                            pa.base = pa.pointer(row: lo, col: 0)
+                            blocked(pa, pb, m: hi - lo, n: n, k: k, alpha: alpha, beta: beta, c: cs.pointer + lo * ldc,
+                                    ldc: ldc, prepackedA: nil, prepackedB: packed.pointer)
+                        }
+                    }
+                }
+                return
+            }
+        }
+        let parts = Swift.min(threads, units)
         parallelFor(chunks: parts, threads: parts) { part in
-            let lo = min(extent, part * units / parts * unit), hi = min(extent, (part + 1) * units / parts * unit)
+            let lo = Swift.min(extent, part * units / parts * unit), hi = Swift.min(extent, (part + 1) * units / parts * unit)
             if lo >= hi { return }
             var (pa, pb) = operands.value
             if splitColumns {
@@ -49,6 +101,11 @@ enum PackedGemm {
         }
     }
 
+    /// Parts per thread of a split packed GEMM (taken dynamically, so a descheduled thread delays little).
+    static let partsPerThread = 3
+    /// Largest operand (floats) packed once and shared by the parts of a split GEMM: 16 MiB.
+    static let maxSharedPack = 1 << 22
+
     /// One thread: the few-rows or few-columns path, or the packed, blocked algorithm with a pooled workspace.
     static func serial(_ a: StridedMatrix, _ b: StridedMatrix, m: Int, n: Int, k: Int, alpha: Float, beta: Float,
                        c: UnsafeMutablePointer<Float>, ldc: Int) {
@@ -60,21 +117,43 @@ enum PackedGemm {
             SmallGemm.runNarrow(a, b, m: m, n: n, k: k, alpha: alpha, beta: beta, c: c, ldc: ldc)
             return
         }
+        blocked(a, b, m: m, n: n, k: k, alpha: alpha, beta: beta, c: c, ldc: ldc, prepackedA: nil, prepackedB: nil)
+    }
+
+    /// The packed, blocked algorithm. `prepackedA` (or `prepackedB`), when given, holds all of `op(A)` (`op(B)`)
+    /// packed depth block by depth block as `packA(i0: 0, mc: m)` (`packB(j0: 0, nc: n)`) with this `k`'s blocking:
+    /// the block at depth `pc` starts at `pc · roundUp(m, 6)` (`pc · roundUp(n, 16)`).
+    static func blocked(_ a: StridedMatrix, _ b: StridedMatrix, m: Int, n: Int, k: Int, alpha: Float, beta: Float,
+                        c: UnsafeMutablePointer<Float>, ldc: Int,
+                        prepackedA: UnsafePointer<Float>?, prepackedB: UnsafePointer<Float>?) {
         let kcStep = balancedStep(k, limit: kcMax, multiple: 1)
         let mcStep = balancedStep(m, limit: mcMax, multiple: GemmTile.mr)
         let ncStep = balancedStep(n, limit: ncMax, multiple: GemmTile.nr)
+        let paddedM = roundUp(m, GemmTile.mr), paddedN = roundUp(n, GemmTile.nr)
         GemmWorkspacePool.withWorkspace { workspace in
-            workspace.reserve(a: roundUp(mcStep, GemmTile.mr) * kcStep, b: roundUp(ncStep, GemmTile.nr) * kcStep)
-            let packedA = workspace.a, packedB = workspace.b
+            workspace.reserve(a: prepackedA == nil ? roundUp(mcStep, GemmTile.mr) * kcStep : 0,
+                              b: prepackedB == nil ? roundUp(ncStep, GemmTile.nr) * kcStep : 0)
             for jc in stride(from: 0, to: n, by: ncStep) {
                 let nc = min(ncStep, n - jc)
                 for pc in stride(from: 0, to: k, by: kcStep) {
                     let kc = min(kcStep, k - pc)
                     let blockBeta = pc == 0 ? beta : 1
-                    packB(b, p0: pc, j0: jc, kc: kc, nc: nc, into: packedB)
+                    let packedB: UnsafePointer<Float>
+                    if let prepackedB {
+                        packedB = prepackedB + pc * paddedN + jc * kc
+                    } else {
+                        packB(b, p0: pc, j0: jc, kc: kc, nc: nc, into: workspace.b)
+                        packedB = UnsafePointer(workspace.b)
+                    }
                     for ic in stride(from: 0, to: m, by: mcStep) {
                         let mc = min(mcStep, m - ic)
-                        packA(a, i0: ic, p0: pc, mc: mc, kc: kc, into: packedA)
+                        let packedA: UnsafePointer<Float>
+                        if let prepackedA {
+                            packedA = prepackedA + pc * paddedM + ic * kc
+                        } else {
+                            packA(a, i0: ic, p0: pc, mc: mc, kc: kc, into: workspace.a)
+                            packedA = UnsafePointer(workspace.a)
+                        }
                         macroKernel(mc: mc, nc: nc, kc: kc, a: packedA, b: packedB,
                                     c: c + ic * ldc + jc, ldc: ldc, alpha: alpha, beta: blockBeta)
                     }

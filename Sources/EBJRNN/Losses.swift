@@ -7,7 +7,7 @@ public enum Losses {
     public static func crossEntropy(logits: Tensor, labels: [Int]) -> Tensor {
         precondition(logits.rank == 2 && logits.shape[0] == labels.count,
                      "crossEntropy: logits \(logits.shape) and \(labels.count) labels")
-        return -logits.logSoftmax().gather(columns: labels).mean()
+        return logits.softmaxCrossEntropy(labels: labels)
     }
 
     /// Temperature-scaled distillation divergence (Hinton et al. 2015):

@@ -45,8 +45,10 @@ public final class Adam: Optimizer {
         let md = SendablePointer(m.data), vd = SendablePointer(v.data)
         let count = parameter.count, decoupled = isDecoupled
         // Every element is updated independently, so splitting the range over threads changes no value.
-        let chunks = count >= Self.parallelThreshold ? max(1, min(KernelConfiguration.threadCount, 8)) : 1
-        parallelFor(chunks: chunks, threads: chunks) { chunk in
+        // Several chunks per thread, taken dynamically (a descheduled thread on a shared machine delays little).
+        let threads = count >= Self.parallelThreshold ? KernelConfiguration.threadCount : 1
+        let chunks = threads > 1 ? min(4 * threads, count / 8192) : 1
+        parallelForDynamic(chunks: chunks, threads: threads) { chunk in
             let lo = chunk * count / chunks, hi = (chunk + 1) * count / chunks
             let range = lo..<hi
             if coefficients.weightDecay == 0 {

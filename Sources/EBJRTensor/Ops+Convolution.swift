@@ -1,5 +1,8 @@
 import EBJRKernels
 
+/// Sample groups of a convolution's forward and backward (see `conv2d`).
+let convolutionChunks = 8
+
 extension Tensor {
     /// 2-D cross-correlation (PyTorch's `conv2d`) of `x: [N, C, H, W]` with `weight: [O, C, kh, kw]`
     /// and optional `bias: [O]`:
@@ -17,13 +20,17 @@ extension Tensor {
         if let bias { precondition(bias.shape == [outC], "conv2d: bias \(bias.shape) should be [\(outC)]") }
         let p = geo.positions, ck = geo.patchSize, inSize = geo.channels * geo.height * geo.width
         let out = Tensor.uninitialized([n, outC, geo.outputHeight, geo.outputWidth])
-        let threads = Swift.min(KernelConfiguration.threadCount, n)
+        // A fixed number of sample groups (not one per thread): threads take groups dynamically, so a descheduled
+        // thread on a shared machine holds back little, and the weight-gradient partial sums below are the same
+        // for every thread count.
+        let chunks = Swift.min(n, convolutionChunks)
+        let threads = KernelConfiguration.threadCount
         let xs = SendableConstPointer(UnsafePointer(x.data)), ws = SendableConstPointer(UnsafePointer(weight.data))
         let os = SendablePointer(out.data), bs = bias.map { SendableConstPointer(UnsafePointer($0.data)) }
-        parallelFor(chunks: threads, threads: threads) { chunk in
+        parallelForDynamic(chunks: chunks, threads: threads) { chunk in
             let cols = UnsafeMutablePointer<Float>.allocate(capacity: ck * p)
             defer { cols.deallocate() }
-            for sample in (chunk * n / threads)..<((chunk + 1) * n / threads) {
+            for sample in (chunk * n / chunks)..<((chunk + 1) * n / chunks) {
                 im2col(xs.pointer + sample * inSize, geo, into: cols)
                 let dst = os.pointer + sample * outC * p
                 if let bs { for o in 0..<outC { (dst + o * p).update(repeating: bs.pointer[o], count: p) } }
@@ -36,14 +43,14 @@ extension Tensor {
             let gx = x.requiresGrad ? Tensor(zeros: x.shape) : nil
             let gxs = gx.map { SendablePointer($0.data) }
             let gs = SendableConstPointer(UnsafePointer(g.data))
-            // Per-thread weight-gradient accumulators, summed afterwards.
-            let partialW = Tensor(zeros: [threads, outC * ck])
+            // Per-group weight-gradient accumulators, summed afterwards in group order.
+            let partialW = Tensor(zeros: [chunks, outC * ck])
             let pws = SendablePointer(partialW.data)
             let needW = weight.requiresGrad
-            parallelFor(chunks: threads, threads: threads) { chunk in
+            parallelForDynamic(chunks: chunks, threads: threads) { chunk in
                 let cols = UnsafeMutablePointer<Float>.allocate(capacity: ck * p)
                 defer { cols.deallocate() }
-                for sample in (chunk * n / threads)..<((chunk + 1) * n / threads) {
+                for sample in (chunk * n / chunks)..<((chunk + 1) * n / chunks) {
                     let gOut = gs.pointer + sample * outC * p
                     if needW {
                         im2col(xs.pointer + sample * inSize, geo, into: cols)
@@ -61,7 +68,7 @@ extension Tensor {
             if needW {
                 let t = Tensor.exclusiveGradient(weight.shape)
                 t.data.update(from: partialW.data, count: outC * ck)
-                for c in 1..<Swift.max(threads, 1) { let src = partialW.data + c * outC * ck; for i in 0..<(outC * ck) { t.data[i] += src[i] } }
+                for c in 1..<Swift.max(chunks, 1) { addFloats(partialW.data + c * outC * ck, into: t.data, count: outC * ck) }
                 gw = t
             }
             var gb: Tensor?
@@ -69,10 +76,7 @@ extension Tensor {
                 let t = Tensor.exclusiveGradient([outC])
                 t.data.update(repeating: 0, count: outC)
                 for sample in 0..<n { for o in 0..<outC {
-                    let row = g.data + (sample * outC + o) * p
-                    var acc: Float = 0
-                    for i in 0..<p { acc += row[i] }
-                    t.data[o] += acc
+                    t.data[o] += sumFloats(g.data + (sample * outC + o) * p, count: p)
                 } }
                 gb = t
             }

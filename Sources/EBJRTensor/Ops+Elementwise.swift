@@ -151,11 +151,33 @@ extension Tensor {
     }
 
     /// `Swift.max(x, 0)`; `∂ = g · [x > 0]`.
+    /// Both passes are explicit `SIMD8` loops (as closures through `mapValues`/`zipValues` they ran one call per
+    /// element); per element they compute exactly `x > 0 ? x : 0` and `y > 0 ? g : 0`.
     public func relu() -> Tensor {
-        let out = mapValues { $0 > 0 ? $0 : 0 }
+        let out = Tensor.uninitialized(shape)
+        let x = data, o = out.data
+        Tensor.forEachChunk(count) { range in Tensor.maskedCopy(range, values: x, mask: x, into: o) }
         return Tensor.record("relu", output: out, inputs: [self]) { g in
-            [out.zipValues(out, g) { g, y, _ in y > 0 ? g : 0 }]
+            let grad = Tensor.uninitialized(out.shape)
+            let gs = g.data, ys = out.data, d = grad.data
+            Tensor.forEachChunk(out.count) { range in Tensor.maskedCopy(range, values: gs, mask: ys, into: d) }
+            return [grad]
         }
+    }
+
+    /// `dst[i] = mask[i] > 0 ? values[i] : 0` over `range`.
+    @inline(__always)
+    static func maskedCopy(_ range: Range<Int>, values: UnsafePointer<Float>, mask: UnsafePointer<Float>,
+                           into dst: UnsafeMutablePointer<Float>) {
+        var i = range.lowerBound
+        while i + 8 <= range.upperBound {
+            let v = UnsafeRawPointer(values + i).loadUnaligned(as: SIMD8<Float>.self)
+            let m = UnsafeRawPointer(mask + i).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: SIMD8<Float>().replacing(with: v, where: m .> 0),
+                                                        as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < range.upperBound { dst[i] = mask[i] > 0 ? values[i] : 0; i += 1 }
     }
 
     /// `tanh(x)`; `∂ = g · (1 − tanh²)`.

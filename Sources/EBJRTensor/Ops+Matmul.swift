@@ -101,4 +101,75 @@ extension Tensor {
             return bias == nil ? [gx, gw] : [gx, gw, gb]
         }
     }
+
+    /// `relu(x·Wᵀ + b)` in one recorded operation, with the same values as `linear(…).relu()` and the same
+    /// gradients: the ReLU is applied in place on the GEMM output, and its backward mask is fused with the bias
+    /// gradient's column sums (one pass over `G`) before the two gradient GEMMs.
+    public static func linearReLU(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+        precondition(x.rank == 2 && weight.rank == 2 && x.shape[1] == weight.shape[1],
+                     "linearReLU: input \(x.shape) does not match weight \(weight.shape) ([out, in])")
+        let n = x.shape[0], inF = x.shape[1], outF = weight.shape[0]
+        if let bias { precondition(bias.shape == [outF], "linearReLU: bias \(bias.shape) should be [\(outF)]") }
+        let out = Tensor.uninitialized([n, outF])
+        if let bias {
+            for r in 0..<n { (out.data + r * outF).update(from: bias.data, count: outF) }
+        }
+        sgemm(transA: false, transB: true, m: n, n: outF, k: inF, a: x.data, lda: inF, b: weight.data, ldb: inF,
+              beta: bias == nil ? 0 : 1, c: out.data, ldc: outF)
+        let o = out.data
+        forEachChunk(out.count) { range in
+            var i = range.lowerBound
+            while i + 8 <= range.upperBound {
+                let p = UnsafeMutableRawPointer(o + i), v = p.loadUnaligned(as: SIMD8<Float>.self)
+                p.storeBytes(of: SIMD8<Float>().replacing(with: v, where: v .> 0), as: SIMD8<Float>.self)
+                i += 8
+            }
+            while i < range.upperBound { o[i] = o[i] > 0 ? o[i] : 0; i += 1 }
+        }
+        let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
+        // The backward reads the output (the ReLU mask) through `o`; the output is alive while its node runs.
+        return record("linearReLU", output: out, inputs: inputs) { g in
+            // G ⊙ [y > 0], and Σ_rows of it for the bias, row by row (the order of the unfused bias sums).
+            let masked = Tensor.uninitialized([n, outF])
+            let gb: Tensor? = (bias?.requiresGrad ?? false) ? Tensor.exclusiveGradient([outF]) : nil
+            gb?.data.update(repeating: 0, count: outF)
+            let gm = masked.data, gd = g.data
+            for r in 0..<n {
+                let y = o + r * outF, gr = gd + r * outF, dst = gm + r * outF
+                var j = 0
+                while j + 8 <= outF {
+                    let yv = UnsafeRawPointer(y + j).loadUnaligned(as: SIMD8<Float>.self)
+                    let gv = UnsafeRawPointer(gr + j).loadUnaligned(as: SIMD8<Float>.self)
+                    let v = SIMD8<Float>().replacing(with: gv, where: yv .> 0)
+                    UnsafeMutableRawPointer(dst + j).storeBytes(of: v, as: SIMD8<Float>.self)
+                    if let sums = gb?.data {
+                        let sp = UnsafeMutableRawPointer(sums + j)
+                        sp.storeBytes(of: sp.loadUnaligned(as: SIMD8<Float>.self) + v, as: SIMD8<Float>.self)
+                    }
+                    j += 8
+                }
+                while j < outF {
+                    let v = y[j] > 0 ? gr[j] : 0
+                    dst[j] = v
+                    if let sums = gb?.data { sums[j] += v }
+                    j += 1
+                }
+            }
+            var gx: Tensor?, gw: Tensor?
+            if x.requiresGrad {
+                let t = Tensor.exclusiveGradient([n, inF])
+                sgemm(transA: false, transB: false, m: n, n: inF, k: outF, a: gm, lda: outF, b: weight.data, ldb: inF,
+                      c: t.data, ldc: inF)
+                gx = t
+            }
+            if weight.requiresGrad {
+                let t = Tensor.exclusiveGradient([outF, inF])
+                sgemm(transA: true, transB: false, m: outF, n: inF, k: n, a: gm, lda: outF, b: x.data, ldb: inF,
+                      c: t.data, ldc: inF)
+                gw = t
+            }
+            withExtendedLifetime(masked) {}  // `gm` points into it: keep it alive until both GEMMs have read it
+            return bias == nil ? [gx, gw] : [gx, gw, gb]
+        }
+    }
 }

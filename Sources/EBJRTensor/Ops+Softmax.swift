@@ -42,6 +42,39 @@ extension Tensor {
         }
     }
 
+    /// Mean cross-entropy of `[N, K]` logits against class indices, `−(1/N) Σ_n logSoftmax(z_n)[y_n]`, as one
+    /// recorded operation: the same arithmetic, in the same order, as `-(logSoftmax().gather(columns:).mean())`
+    /// (so the same value and gradient, `(1/N)·(softmax(z) − onehot(y))` scaled by the upstream gradient), without
+    /// the four intermediate tensors and tape nodes.
+    public func softmaxCrossEntropy(labels: [Int]) -> Tensor {
+        precondition(rank == 2 && shape[0] == labels.count,
+                     "softmaxCrossEntropy: need [N, K] logits and N labels, got \(shape) and \(labels.count)")
+        let n = shape[0], k = shape[1]
+        for (r, c) in labels.enumerated() {
+            precondition(c >= 0 && c < k, "softmaxCrossEntropy: label \(c) at row \(r) is outside 0..<\(k)")
+        }
+        let logProbs = Tensor.uninitialized(shape)
+        let x = data, o = logProbs.data
+        var picked: Float = 0
+        for r in 0..<n {
+            let lse = Tensor.rowLogSumExp(x + r * k, k)
+            for j in 0..<k { o[r * k + j] = x[r * k + j] - lse }
+            picked += o[r * k + labels[r]]
+        }
+        let inverseN = 1 / Float(Swift.max(n, 1))
+        let out = Tensor(scalar: -(picked * inverseN))
+        return Tensor.record("softmaxCrossEntropy", output: out, inputs: [self]) { g in
+            let scale = -g.item * inverseN
+            let grad = Tensor.uninitialized([n, k])
+            let o = logProbs.data  // the closure owns `logProbs`
+            for r in 0..<n {
+                let yr = o + r * k, dst = grad.data + r * k, label = labels[r]
+                for j in 0..<k { dst[j] = (j == label ? scale : 0) - Foundation.exp(yr[j]) * scale }
+            }
+            return [grad]
+        }
+    }
+
     /// Row-wise softmax over the last axis, `exp(logSoftmax(z))`.
     public func softmax() -> Tensor { logSoftmax().exp() }
 

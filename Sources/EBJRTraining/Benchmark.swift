@@ -163,7 +163,7 @@ public struct SwiftBenchmark {
     /// Samples/s of Adam (lr 1e-3) steps at batch 128 on 64 shuffled training batches prepared before timing.
     func train() throws -> [String: Double] {
         var result: [String: Double] = [:]
-        for model in [BenchmarkModel.cnn, .mlp, .side] {
+        for model in Self.trainModels() {
             let data = try load(.train, flat: model.isFlat)
             let sampler = BatchSampler(count: data.count, batchSize: 128, seed: 0, shuffle: true, dropLast: true)
             let pool = sampler.batches(epoch: 0).prefix(64).map { (data.batchTensor($0), $0.map { data.labels[$0] }) }
@@ -190,6 +190,15 @@ public struct SwiftBenchmark {
             log(String(format: "train %@: %.0f samples/s (%d steps x %d)", model.key, result[model.key]!, steps, settings.passes))
         }
         return result
+    }
+
+    /// The models of the training section: all, or those named in `EBJR_BENCH_MODELS` (comma-separated
+    /// `cnn`, `mlp`, `side`; a profiling aid, e.g. `EBJR_BENCH_MODELS=mlp perf record … bench --no-pytorch`).
+    static func trainModels() -> [BenchmarkModel] {
+        let all: [BenchmarkModel] = [.cnn, .mlp, .side]
+        guard let text = ProcessInfo.processInfo.environment["EBJR_BENCH_MODELS"], !text.isEmpty else { return all }
+        let names = Set(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        return all.filter { names.contains($0.rawValue) }
     }
 
     /// The timed inference functions over the test split: key, model, and a call on `rows` samples at an offset.

@@ -70,12 +70,34 @@ struct GemmTests {
     }
 
     /// Shapes big enough to be split over threads, by columns (n ≥ m) and by rows (m > n).
-    @Test(arguments: [1, 2, 3], [Shape(m: 130, n: 150, k: 120), Shape(m: 200, n: 37, k: 300),
-                                 Shape(m: 4, n: 700, k: 800), Shape(m: 600, n: 3, k: 1200)])
+    /// (Above `PackedGemm.parallelThreshold` = 2²² multiply-adds; the packed ones are split into several parts per
+    /// thread around a shared packed operand; odd sizes leave partial tiles and a narrow last part.)
+    @Test(arguments: [1, 2, 3], [Shape(m: 131, n: 250, k: 131), Shape(m: 301, n: 53, k: 263),
+                                 Shape(m: 4, n: 700, k: 1600), Shape(m: 600, n: 3, k: 2400),
+                                 Shape(m: 7, n: 1201, k: 509), Shape(m: 1201, n: 7, k: 509)])
     func threads(_ threads: Int, shape: Shape) {
         for (tA, tB) in Self.transposes {
             check(Case(m: shape.m, n: shape.n, k: shape.k, transA: tA, transB: tB, beta: 0.5, padC: 1,
                        threads: threads))
+        }
+    }
+
+    /// Splitting over threads changes no value: every element is summed in the same order.
+    @Test(arguments: [Shape(m: 128, n: 512, k: 784), Shape(m: 301, n: 53, k: 263), Shape(m: 512, n: 784, k: 128)])
+    func threadedIsBitwiseSerial(shape: Shape) {
+        var rng = SplitMix(seed: 7)
+        let a = Self.matrix(rows: shape.m, cols: shape.k, ld: shape.k, padding: 0, &rng)
+        let b = Self.matrix(rows: shape.k, cols: shape.n, ld: shape.n, padding: 0, &rng)
+        for (tA, tB) in Self.transposes {
+            var results: [[Float]] = []
+            for threads in [1, 2, 3] {
+                var c = [Float](repeating: 0, count: shape.m * shape.n)
+                sgemm(transA: tA, transB: tB, m: shape.m, n: shape.n, k: shape.k,
+                      a: a, lda: tA ? shape.m : shape.k, b: b, ldb: tB ? shape.k : shape.n,
+                      c: &c, ldc: shape.n, threads: threads)
+                results.append(c)
+            }
+            #expect(results[0] == results[1] && results[0] == results[2], "\(shape) tA=\(tA) tB=\(tB)")
         }
     }
 

@@ -52,12 +52,20 @@ let gradientCases: [GradientCase] = [
     },
     GradientCase(name: "linear", shapes: [[4, 6], [3, 6], [3]]) { weightedSum(Tensor.linear($0[0], weight: $0[1], bias: $0[2])) },
     GradientCase(name: "linear no bias", shapes: [[2, 5], [4, 5]]) { weightedSum(Tensor.linear($0[0], weight: $0[1], bias: nil)) },
+    GradientCase(name: "linearReLU", shapes: [[4, 6], [3, 6], [3]]) { weightedSum(Tensor.linearReLU($0[0], weight: $0[1], bias: $0[2])) },
+    GradientCase(name: "linearReLU 1x1", shapes: [[1, 1], [1, 1], [1]]) { weightedSum(Tensor.linearReLU($0[0], weight: $0[1], bias: $0[2])) },
+    GradientCase(name: "linearReLU primes, 11 outputs", shapes: [[5, 7], [11, 7], [11]]) {
+        weightedSum(Tensor.linearReLU($0[0], weight: $0[1], bias: $0[2]))
+    },
+    GradientCase(name: "linearReLU no bias", shapes: [[2, 5], [4, 5]]) { weightedSum(Tensor.linearReLU($0[0], weight: $0[1], bias: nil)) },
     GradientCase(name: "gather columns", shapes: [[4, 3]]) { weightedSum($0[0].gather(columns: [2, 0, 1, 2])) },
     GradientCase(name: "gather rows (embedding)", shapes: [[5, 3]]) { weightedSum($0[0].gather(rows: [4, 0, 4, 2])) },
     GradientCase(name: "concatenate axis 1", shapes: [[2, 3], [2, 2]]) { weightedSum(Tensor.concatenate($0, axis: 1)) },
     GradientCase(name: "slice axis 1", shapes: [[3, 6]]) { weightedSum($0[0].slice(axis: 1, 1..<4)) },
     GradientCase(name: "logsumexp", shapes: [[3, 5]]) { weightedSum($0[0].logSumExp()) },
     GradientCase(name: "logSoftmax", shapes: [[3, 5]]) { weightedSum($0[0].logSoftmax()) },
+    GradientCase(name: "softmaxCrossEntropy", shapes: [[3, 5]]) { $0[0].softmaxCrossEntropy(labels: [4, 0, 2]) },
+    GradientCase(name: "softmaxCrossEntropy 1x1", shapes: [[1, 1]]) { $0[0].softmaxCrossEntropy(labels: [0]) },
     GradientCase(name: "softmax", shapes: [[2, 4]]) { weightedSum($0[0].softmax()) },
     GradientCase(name: "conv2d", shapes: [[2, 2, 5, 5], [3, 2, 3, 3], [3]]) {
         weightedSum(Tensor.conv2d($0[0], weight: $0[1], bias: $0[2]))
