@@ -66,31 +66,12 @@ extension Tensor {
     /// Affine map `y = x·Wᵀ + b` for `x: [N, in]`, `weight: [out, in]` (torch layout), `bias: [out]`.
     /// Fused forward and backward: `∂x = G·W`, `∂W = Gᵀ·x`, `∂b = Σ_rows G`.
     public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
-        precondition(x.rank == 2 && weight.rank == 2 && x.shape[1] == weight.shape[1],
-                     "linear: input \(x.shape) does not match weight \(weight.shape) ([out, in])")
-        let n = x.shape[0], inF = x.shape[1], outF = weight.shape[0]
-        if let bias { precondition(bias.shape == [outF], "linear: bias \(bias.shape) should be [\(outF)]") }
-        let out = Tensor.uninitialized([n, outF])
-        if let bias {
-            for r in 0..<n { (out.data + r * outF).update(from: bias.data, count: outF) }
-        }
-        sgemm(transA: false, transB: true, m: n, n: outF, k: inF, a: x.data, lda: inF, b: weight.data, ldb: inF,
-              beta: bias == nil ? 0 : 1, c: out.data, ldc: outF)
+        let out = affine("linear", x, weight: weight, bias: bias)
+        let n = x.shape[0], outF = weight.shape[0]
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
         return record("linear", output: out, inputs: inputs) { g in
-            var gx: Tensor?, gw: Tensor?, gb: Tensor?
-            if x.requiresGrad {
-                let t = Tensor.exclusiveGradient([n, inF])
-                sgemm(transA: false, transB: false, m: n, n: inF, k: outF, a: g.data, lda: outF, b: weight.data, ldb: inF,
-                      c: t.data, ldc: inF)
-                gx = t
-            }
-            if weight.requiresGrad {
-                let t = Tensor.exclusiveGradient([outF, inF])
-                sgemm(transA: true, transB: false, m: outF, n: inF, k: n, a: g.data, lda: outF, b: x.data, ldb: inF,
-                      c: t.data, ldc: inF)
-                gw = t
-            }
+            var gb: Tensor?
+            let (gx, gw) = affineGradients(upstream: g.data, x: x, weight: weight)
             if let bias, bias.requiresGrad {
                 let t = Tensor.exclusiveGradient([outF])
                 let sums = t.data
@@ -106,16 +87,8 @@ extension Tensor {
     /// gradients: the ReLU is applied in place on the GEMM output, and its backward mask is fused with the bias
     /// gradient's column sums (one pass over `G`) before the two gradient GEMMs.
     public static func linearReLU(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
-        precondition(x.rank == 2 && weight.rank == 2 && x.shape[1] == weight.shape[1],
-                     "linearReLU: input \(x.shape) does not match weight \(weight.shape) ([out, in])")
-        let n = x.shape[0], inF = x.shape[1], outF = weight.shape[0]
-        if let bias { precondition(bias.shape == [outF], "linearReLU: bias \(bias.shape) should be [\(outF)]") }
-        let out = Tensor.uninitialized([n, outF])
-        if let bias {
-            for r in 0..<n { (out.data + r * outF).update(from: bias.data, count: outF) }
-        }
-        sgemm(transA: false, transB: true, m: n, n: outF, k: inF, a: x.data, lda: inF, b: weight.data, ldb: inF,
-              beta: bias == nil ? 0 : 1, c: out.data, ldc: outF)
+        let out = affine("linearReLU", x, weight: weight, bias: bias)
+        let n = x.shape[0], outF = weight.shape[0]
         let o = out.data
         forEachChunk(out.count) { range in
             var i = range.lowerBound
@@ -155,21 +128,45 @@ extension Tensor {
                     j += 1
                 }
             }
-            var gx: Tensor?, gw: Tensor?
-            if x.requiresGrad {
-                let t = Tensor.exclusiveGradient([n, inF])
-                sgemm(transA: false, transB: false, m: n, n: inF, k: outF, a: gm, lda: outF, b: weight.data, ldb: inF,
-                      c: t.data, ldc: inF)
-                gx = t
-            }
-            if weight.requiresGrad {
-                let t = Tensor.exclusiveGradient([outF, inF])
-                sgemm(transA: true, transB: false, m: outF, n: inF, k: n, a: gm, lda: outF, b: x.data, ldb: inF,
-                      c: t.data, ldc: inF)
-                gw = t
-            }
+            let (gx, gw) = affineGradients(upstream: UnsafePointer(gm), x: x, weight: weight)
             withExtendedLifetime(masked) {}  // `gm` points into it: keep it alive until both GEMMs have read it
             return bias == nil ? [gx, gw] : [gx, gw, gb]
         }
+    }
+
+    /// `x·Wᵀ + b` into a new `[N, out]` tensor (bias rows copied first, then one GEMM with β = 1), after checking
+    /// the shapes; `op` names the caller in the failure message.
+    private static func affine(_ op: String, _ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+        precondition(x.rank == 2 && weight.rank == 2 && x.shape[1] == weight.shape[1],
+                     "\(op): input \(x.shape) does not match weight \(weight.shape) ([out, in])")
+        let n = x.shape[0], inF = x.shape[1], outF = weight.shape[0]
+        if let bias { precondition(bias.shape == [outF], "\(op): bias \(bias.shape) should be [\(outF)]") }
+        let out = Tensor.uninitialized([n, outF])
+        if let bias {
+            for r in 0..<n { (out.data + r * outF).update(from: bias.data, count: outF) }
+        }
+        sgemm(transA: false, transB: true, m: n, n: outF, k: inF, a: x.data, lda: inF, b: weight.data, ldb: inF,
+              beta: bias == nil ? 0 : 1, c: out.data, ldc: outF)
+        return out
+    }
+
+    /// The affine map's input and weight gradients from the upstream gradient `G: [N, out]`: `∂x = G·W` and
+    /// `∂W = Gᵀ·x`, each only when that operand requires a gradient.
+    private static func affineGradients(upstream g: UnsafePointer<Float>, x: Tensor, weight: Tensor) -> (Tensor?, Tensor?) {
+        let n = x.shape[0], inF = x.shape[1], outF = weight.shape[0]
+        var gx: Tensor?, gw: Tensor?
+        if x.requiresGrad {
+            let t = Tensor.exclusiveGradient([n, inF])
+            sgemm(transA: false, transB: false, m: n, n: inF, k: outF, a: g, lda: outF, b: weight.data, ldb: inF,
+                  c: t.data, ldc: inF)
+            gx = t
+        }
+        if weight.requiresGrad {
+            let t = Tensor.exclusiveGradient([outF, inF])
+            sgemm(transA: true, transB: false, m: outF, n: inF, k: n, a: g, lda: outF, b: x.data, ldb: inF,
+                  c: t.data, ldc: inF)
+            gw = t
+        }
+        return (gx, gw)
     }
 }
