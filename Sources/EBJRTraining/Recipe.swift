@@ -1,6 +1,7 @@
 import Foundation
 import EBJRRecipe
 import EBJRNN
+import EBJRData
 import Yams
 
 /// A training (or distillation) run described in YAML; `recipes/README.md` documents every key.
@@ -256,9 +257,9 @@ extension Recipe {
         let names = try node["subset"].require(try node["subset"].stringList())
         guard !names.isEmpty else { throw node["subset"].invalid("must name at least one class") }
         let subset: [Int]
-        do { subset = try FashionMNISTClasses.indices(names) } catch { throw node["subset"].invalid("\(error)") }
+        do { subset = try FashionMNIST.classIndices(names) } catch { throw node["subset"].invalid("\(error)") }
         guard Set(subset).count == subset.count else { throw node["subset"].invalid("names a class twice") }
-        guard subset.count < FashionMNISTClasses.names.count else { throw node["subset"].invalid("must be a proper subset of the classes") }
+        guard subset.count < FashionMNIST.classNames.count else { throw node["subset"].invalid("must be a proper subset of the classes") }
         let designText = try node["design"].string() ?? SpecializedDesign.otherClass.rawValue
         guard let design = SpecializedDesign(rawValue: designText) else {
             throw node["design"].invalid("must be one of \(SpecializedDesign.allCases.map(\.rawValue).joined(separator: ", ")) (got '\(designText)')")
