@@ -31,8 +31,12 @@ JSON keys (every number is a median over --passes timed passes unless said other
                                       weight-gradient shape
                        "128x512x784"  (128×512)·(512×784)   input-gradient shape
                        "1x784x32"     (1×784)·(784×32)      side-model layer 1 at batch 1
-    passes             per-pass values behind the medians of "train", "throughput_b256", "gemm_gflops"
-    meta               torch and numpy versions, threads, interop_threads, cpu_model, cpu_capability,
+    gemm_openblas_gflops  the same shapes through NumPy's float32 matmul, which calls OpenBLAS sgemm (NumPy's
+                       wheels bundle OpenBLAS), with OpenBLAS limited to --threads threads by threadpoolctl:
+                       the "OpenBLAS sgemm" reference of the performance issue, measured in the same run
+    passes             per-pass values behind the medians of "train", "throughput_b256", "gemm_gflops",
+                       "gemm_openblas_gflops"
+    meta               torch and numpy versions, the BLAS behind NumPy ("blas": threadpoolctl's description), threads, interop_threads, cpu_model, cpu_capability,
                        date (UTC), load averages before and after, and the settings used.
 
 Defaults take under a minute at 2 threads on a quiet machine; --quick takes a few seconds. Passes,
@@ -272,6 +276,43 @@ def bench_gemm(args: argparse.Namespace) -> tuple[dict, dict]:
     return result, passes
 
 
+def numpy_blas(threads: int):
+    """threadpoolctl's limiter for NumPy's BLAS at `threads` threads and its description (None without
+    threadpoolctl: then OpenBLAS uses $OPENBLAS_NUM_THREADS, which `ebjr bench` sets)."""
+    try:
+        import threadpoolctl
+    except ImportError:
+        return None, {"threadpoolctl": "missing", "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS")}
+    limiter = threadpoolctl.threadpool_limits(limits=threads, user_api="blas")
+    infos = [i for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"]
+    return limiter, [{k: i.get(k) for k in ("internal_api", "version", "num_threads", "architecture", "filepath")}
+                     for i in infos]
+
+
+def bench_gemm_openblas(args: argparse.Namespace) -> tuple[dict, dict, object]:
+    """float32 NumPy matmul (OpenBLAS sgemm) GFLOP/s at the same shapes, preallocated output, --threads threads."""
+    limiter, blas = numpy_blas(args.threads)
+    rng = np.random.default_rng(0)
+    result, passes = {}, {}
+    try:
+        for key, m, k, n, trans_a in GEMM_SHAPES:
+            a = rng.standard_normal((k, m), dtype=np.float32).T if trans_a else rng.standard_normal((m, k), dtype=np.float32)
+            b = rng.standard_normal((k, n), dtype=np.float32)
+            out = np.empty((m, n), dtype=np.float32)
+
+            def call() -> None:
+                np.matmul(a, b, out=out)
+
+            calls = calibrate(call, args.pass_seconds)
+            rates = rate_passes(call, calls, 2.0 * m * k * n / 1e9, args.passes)
+            result[key], passes[key] = median(rates), [round(r, 2) for r in rates]
+            log(f"gemm (NumPy/OpenBLAS) {key}{' (A transposed)' if trans_a else ''}: {result[key]:.1f} GFLOP/s")
+    finally:
+        if limiter is not None:
+            limiter.restore_original_limits()
+    return result, passes, blas
+
+
 # ---------------------------------------------------------------------------------------------
 # Report
 # ---------------------------------------------------------------------------------------------
@@ -338,8 +379,11 @@ def main(argv: list[str] | None = None) -> int:
         report["throughput_b256"], passes["throughput_b256"] = bench_throughput(data["test"], args)
     if "gemm" in args.only:
         report["gemm_gflops"], passes["gemm_gflops"] = bench_gemm(args)
+        report["gemm_openblas_gflops"], passes["gemm_openblas_gflops"], blas = bench_gemm_openblas(args)
     report["passes"] = passes
     report["meta"] = metadata(args, load_before)
+    if "gemm" in args.only:
+        report["meta"]["blas"] = blas
     report["meta"]["seconds"] = round(time.perf_counter() - started, 1)
     log(f"done in {report['meta']['seconds']} s")
     json.dump(report, sys.stdout, indent=2)

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Ensure the benchmark virtual environment (PyTorch + NumPy) and print its python.
+# Ensure the benchmark virtual environment (PyTorch, NumPy with its OpenBLAS, threadpoolctl) and print its python.
 #
 # Usage:
 #   PY=$(scripts/torch-env.sh | tail -1)
 #   "$PY" benchmarks/pytorch_reference.py --threads 2
 #
 # Default: `.venv-bench` in the repository root (git-ignored). Idempotent: reused as it is when
-# `import torch, numpy` works. torch from PyPI brings the CUDA wheels (~5 GB) though the benchmarks
+# `import torch, numpy, threadpoolctl` works. torch from PyPI brings the CUDA wheels (~5 GB) though the benchmarks
 # use the CPU only. The python path is the last line of stdout; progress goes to stderr.
 #
 # Environment:
@@ -26,6 +26,6 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 exec "$here/python-env.sh" \
   --venv "${EBJR_TORCH_ENV:-$root/.venv-bench}" \
-  --packages "${EBJR_TORCH_SPEC:-torch} numpy" \
-  --imports "torch numpy" \
+  --packages "${EBJR_TORCH_SPEC:-torch} numpy threadpoolctl" \
+  --imports "torch numpy threadpoolctl" \
   --label torch-env

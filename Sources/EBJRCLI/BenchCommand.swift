@@ -136,15 +136,18 @@ struct PyTorchReference {
         var arguments = [script, "--threads", String(settings.threads), "--only", section.rawValue,
                          "--data-dir", settings.dataDirectory]
         if settings.quick { arguments.append("--quick") }
-        let (status, output) = try execute(arguments, passStderr: true)
+        let (status, output) = try execute(arguments, passStderr: true,
+                                           environment: ["OPENBLAS_NUM_THREADS": String(settings.threads)])
         guard status == 0 else { throw BenchError.pytorchFailed(status) }
         return try JSONDecoder().decode(BenchmarkResults.self, from: output)
     }
 
-    private func execute(_ arguments: [String], passStderr: Bool) throws -> (Int32, Data) {
+    private func execute(_ arguments: [String], passStderr: Bool, environment: [String: String] = [:]) throws -> (Int32, Data) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [python] + arguments
+        // e.g. OPENBLAS_NUM_THREADS: OpenBLAS (behind NumPy) reads it at load time; the script also uses threadpoolctl.
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = passStderr ? FileHandle.standardError : FileHandle.nullDevice

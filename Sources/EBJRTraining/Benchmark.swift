@@ -37,11 +37,14 @@ public struct BenchmarkResults: Codable, Sendable {
     public var throughput: [String: Double]?
     /// GEMM GFLOP/s by `"MxKxN"`.
     public var gemm: [String: Double]?
+    /// The same shapes through OpenBLAS `sgemm` (the Python reference only: NumPy's bundled OpenBLAS).
+    public var gemmOpenBLAS: [String: Double]?
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case train, latency = "latency_b1_us", throughput = "throughput_b256", gemm = "gemm_gflops"
+        case gemmOpenBLAS = "gemm_openblas_gflops"
     }
 
     /// Adds the sections present in `other` (keys of `other` win).
@@ -50,6 +53,7 @@ public struct BenchmarkResults: Codable, Sendable {
         if let l = other.latency { latency = (latency ?? [:]).merging(l) { $1 } }
         if let t = other.throughput { throughput = (throughput ?? [:]).merging(t) { $1 } }
         if let g = other.gemm { gemm = (gemm ?? [:]).merging(g) { $1 } }
+        if let g = other.gemmOpenBLAS { gemmOpenBLAS = (gemmOpenBLAS ?? [:]).merging(g) { $1 } }
     }
 }
 

@@ -1,19 +1,22 @@
 import Foundation
 
-/// Swift and PyTorch numbers of one `ebjr bench` run side by side, as table rows, Markdown and JSON.
+/// Swift and reference numbers of one `ebjr bench` run side by side, as table rows, Markdown and JSON. The reference
+/// is PyTorch eager, and for GEMM also OpenBLAS `sgemm` (through NumPy, in the same Python process).
 public struct BenchmarkReport: Codable, Sendable {
-    /// One line of the table. `ratio` is Swift ÷ PyTorch for rates and PyTorch ÷ Swift for latency (so that
+    /// One line of the table. `ratio` is Swift ÷ reference for rates and reference ÷ Swift for latency (so that
     /// above 1 always means Swift is faster).
     public struct Row: Codable, Sendable {
         public var section: String
         public var key: String
         public var unit: String
         public var swift: Double
-        public var pytorch: Double?
+        /// The engine compared against: "PyTorch" or "OpenBLAS".
+        public var referenceEngine: String
+        public var reference: Double?
         public var ratio: Double?
         /// For latency rows: the p90 of each engine.
         public var swiftP90: Double?
-        public var pytorchP90: Double?
+        public var referenceP90: Double?
     }
 
     public var threads: Int
@@ -39,11 +42,12 @@ public struct BenchmarkReport: Codable, Sendable {
     /// The table rows, in a fixed order.
     public var rows: [Row] {
         var rows: [Row] = []
-        func rate(_ section: String, _ unit: String, _ ours: [String: Double]?, _ theirs: [String: Double]?, _ keys: [String]) {
+        func rate(_ section: String, _ unit: String, _ ours: [String: Double]?, _ theirs: [String: Double]?, _ keys: [String],
+                  engine: String = "PyTorch") {
             for key in keys {
                 guard let s = ours?[key] else { continue }
                 let p = theirs?[key]
-                rows.append(Row(section: section, key: key, unit: unit, swift: s, pytorch: p,
+                rows.append(Row(section: section, key: key, unit: unit, swift: s, referenceEngine: engine, reference: p,
                                 ratio: p.flatMap { $0 > 0 ? s / $0 : nil }))
             }
         }
@@ -52,12 +56,17 @@ public struct BenchmarkReport: Codable, Sendable {
         for key in [SwiftBenchmark.routeKey, BenchmarkModel.side.key, BenchmarkModel.mlp.key, BenchmarkModel.cnn.key] {
             guard let s = swift.latency?[key] else { continue }
             let p = pytorch?.latency?[key]
-            rows.append(Row(section: "latency b1", key: key, unit: "µs", swift: s.median, pytorch: p?.median,
-                            ratio: p.flatMap { s.median > 0 ? $0.median / s.median : nil }, swiftP90: s.p90, pytorchP90: p?.p90))
+            rows.append(Row(section: "latency b1", key: key, unit: "µs", swift: s.median, referenceEngine: "PyTorch",
+                            reference: p?.median, ratio: p.flatMap { s.median > 0 ? $0.median / s.median : nil },
+                            swiftP90: s.p90, referenceP90: p?.p90))
         }
         rate("throughput b256", "samples/s", swift.throughput, pytorch?.throughput,
              [SwiftBenchmark.routeKey, BenchmarkModel.side.key, BenchmarkModel.mlp.key, BenchmarkModel.cnn.key])
         rate("gemm", "GFLOP/s", swift.gemm, pytorch?.gemm, SwiftBenchmark.gemmShapes.map(\.key))
+        if pytorch?.gemmOpenBLAS != nil {
+            rate("gemm vs OpenBLAS", "GFLOP/s", swift.gemm, pytorch?.gemmOpenBLAS, SwiftBenchmark.gemmShapes.map(\.key),
+                 engine: "OpenBLAS")
+        }
         return rows
     }
 
@@ -72,15 +81,16 @@ public struct BenchmarkReport: Codable, Sendable {
                            + "slows down sharply under contention, so ratios from this run are not quiet-machine ratios.\n",
                            busiest, cores)
         }
-        text += "\n| section | key | unit | Swift | PyTorch | ratio |\n|---|---|---|---:|---:|---:|\n"
+        text += "\n| section | key | unit | Swift | reference | ratio |\n|---|---|---|---:|---:|---:|\n"
         for row in rows {
-            var swiftText = Self.format(row.swift), torchText = row.pytorch.map(Self.format) ?? "–"
+            var swiftText = Self.format(row.swift), torchText = row.reference.map(Self.format) ?? "–"
             if let p90 = row.swiftP90 { swiftText += " (p90 \(Self.format(p90)))" }
-            if let p90 = row.pytorchP90 { torchText += " (p90 \(Self.format(p90)))" }
+            if let p90 = row.referenceP90 { torchText += " (p90 \(Self.format(p90)))" }
             let ratio = row.ratio.map { String(format: "%.2f×", $0) } ?? "–"
             text += "| \(row.section) | \(row.key) | \(row.unit) | \(swiftText) | \(torchText) | \(ratio) |\n"
         }
-        text += "\nratio: Swift ÷ PyTorch for rates, PyTorch ÷ Swift for latency (above 1: Swift is faster).\n"
+        text += "\nreference: PyTorch eager; in the `gemm vs OpenBLAS` rows, OpenBLAS sgemm (NumPy's float32 matmul, same threads).\n"
+        text += "ratio: Swift ÷ reference for rates, reference ÷ Swift for latency (above 1: Swift is faster).\n"
         return text
     }
 
