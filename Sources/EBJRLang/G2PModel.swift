@@ -53,11 +53,12 @@ public final class G2PModel: Module {
     }
 
     /// Encodes a batch of letter-id sequences (each non-empty; shorter ones are padded and masked).
-    public func encode(_ sources: [[Int]]) -> Encoding {
+    /// `dropout` (training only) drops letter-embedding values.
+    public func encode(_ sources: [[Int]], dropout: inout DropoutNoise?) -> Encoding {
         precondition(!sources.isEmpty && sources.allSatisfy { !$0.isEmpty }, "encode: empty batch or empty word")
         let batch = sources.count, steps = sources.map(\.count).max()!, half = config.hiddenSize / 2
         let lengths = sources.map(\.count)
-        let inputs = (0..<steps).map { s in sourceEmbedding(sources.map { s < $0.count ? $0[s] : 0 }) }
+        let inputs = (0..<steps).map { s in DropoutNoise.apply(&dropout, sourceEmbedding(sources.map { s < $0.count ? $0[s] : 0 })) }
         let masks = (0..<steps).map { s in lengths.map { s < $0 ? Float(1) : 0 } }
         var forwardStates: [Tensor] = [], backwardStates = [Tensor?](repeating: nil, count: steps)
         var hf = Tensor(zeros: [batch, half]), hb = Tensor(zeros: [batch, half])
@@ -73,6 +74,12 @@ public final class G2PModel: Module {
         return Encoding(memory: memory, lengths: lengths, initialHidden: Tensor.concatenate([hf, hb], axis: 1))
     }
 
+    /// Encodes without dropout (inference).
+    public func encode(_ sources: [[Int]]) -> Encoding {
+        var none: DropoutNoise?
+        return encode(sources, dropout: &none)
+    }
+
     /// The state before the first decoder step.
     public func initialState(_ encoding: Encoding) -> DecoderState {
         DecoderState(hidden: encoding.initialHidden, context: Tensor(zeros: encoding.initialHidden.shape))
@@ -80,7 +87,14 @@ public final class G2PModel: Module {
 
     /// One decoder step from the previous tokens; returns the new state and the features `[h_t; c_t]` (`[B, 2H]`).
     public func step(_ tokens: [Int], state: DecoderState, encoding: Encoding) -> (state: DecoderState, features: Tensor) {
-        let input = Tensor.concatenate([targetEmbedding(tokens), state.context], axis: 1)
+        var none: DropoutNoise?
+        return step(tokens, state: state, encoding: encoding, dropout: &none)
+    }
+
+    /// One decoder step; `dropout` (training only) drops phoneme-embedding values.
+    public func step(_ tokens: [Int], state: DecoderState, encoding: Encoding,
+                     dropout: inout DropoutNoise?) -> (state: DecoderState, features: Tensor) {
+        let input = Tensor.concatenate([DropoutNoise.apply(&dropout, targetEmbedding(tokens)), state.context], axis: 1)
         let hidden = decoder(input, hidden: state.hidden)
         let context = Tensor.dotAttention(query: hidden, keys: encoding.memory, lengths: encoding.lengths)
         return (DecoderState(hidden: hidden, context: context), Tensor.concatenate([hidden, context], axis: 1))
@@ -92,20 +106,25 @@ public final class G2PModel: Module {
     /// Teacher-forced negative log-likelihood summed over every real target token (each pronunciation followed by
     /// the end token); padded positions contribute exactly 0. Returns the sum and the number of tokens, so the
     /// mean is `sum / tokens` and a batch's sum equals the sum of its words' sums.
-    public func negativeLogLikelihood(sources: [[Int]], targets: [[Int]]) -> (sum: Tensor, tokens: Int) {
+    ///
+    /// With `dropout` (training), inverted dropout is applied to the letter and phoneme embeddings and to the
+    /// features `[h_t; c_t]` before the output layer; without it the model is deterministic.
+    public func negativeLogLikelihood(sources: [[Int]], targets: [[Int]],
+                                      dropout: DropoutNoise? = nil) -> (sum: Tensor, tokens: Int) {
         precondition(sources.count == targets.count, "negativeLogLikelihood: \(sources.count) sources, \(targets.count) targets")
-        let encoding = encode(sources)
+        var dropout = dropout
+        let encoding = encode(sources, dropout: &dropout)
         let steps = targets.map(\.count).max()! + 1
         var state = initialState(encoding)
         var features: [Tensor] = []
         for t in 0..<steps {
             let previous = targets.map { t == 0 ? G2PVocabulary.start : (t - 1 < $0.count ? $0[t - 1] : G2PVocabulary.padding) }
-            let result = step(previous, state: state, encoding: encoding)
+            let result = step(previous, state: state, encoding: encoding, dropout: &dropout)
             state = result.state
             features.append(result.features)
         }
         // Row b·T + t holds step t of word b.
-        let all = Tensor.stackSteps(features).reshaped([sources.count * steps, 2 * config.hiddenSize])
+        let all = DropoutNoise.apply(&dropout, Tensor.stackSteps(features).reshaped([sources.count * steps, 2 * config.hiddenSize]))
         var labels: [Int] = [], weights: [Float] = []
         for target in targets {
             for t in 0..<steps {
@@ -125,5 +144,35 @@ public final class G2PModel: Module {
         let encoder = sourceLength * (encoderForward.flopsPerStep + encoderBackward.flopsPerStep)
         let perStep = decoder.flopsPerStep + 2 * 2 * sourceLength * h + 2 * 2 * h * v
         return encoder + decoderSteps * perStep
+    }
+}
+
+/// Inverted dropout for training: each value is zeroed with probability `p` and the others are scaled by
+/// `1/(1−p)`, so the expected activation is unchanged: `E[mask ⊙ x] = x`. Masks come from `generator`; the
+/// G2P trainer seeds one per optimizer step (from the recipe seed and the step number), so a resumed run draws
+/// the same masks as an uninterrupted one.
+public struct DropoutNoise: Sendable {
+    public let probability: Float
+    public var generator: RandomGenerator
+
+    public init(probability: Float, generator: RandomGenerator) {
+        precondition(probability >= 0 && probability < 1, "DropoutNoise: probability \(probability) outside [0, 1)")
+        self.probability = probability
+        self.generator = generator
+    }
+
+    /// `x ⊙ mask` (differentiable through the product).
+    public mutating func apply(_ x: Tensor) -> Tensor {
+        guard probability > 0 else { return x }
+        let mask = Tensor.uninitialized(x.shape)
+        let keep = 1 / (1 - probability)
+        for i in 0..<mask.count { mask.data[i] = generator.nextUniform() < probability ? 0 : keep }
+        return x * mask
+    }
+
+    /// `noise?.apply(x)`, or `x` itself without noise.
+    static func apply(_ noise: inout DropoutNoise?, _ x: Tensor) -> Tensor {
+        guard noise != nil else { return x }
+        return noise!.apply(x)
     }
 }

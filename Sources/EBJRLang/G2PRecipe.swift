@@ -21,6 +21,8 @@ public struct G2PRecipe: Codable, Equatable, Sendable {
     public var decayStartEpoch: Int = 1
     /// Maximum joint L2 norm of the gradients (0 = no clipping).
     public var gradientClip: Float = 5
+    /// Dropout probability on the embeddings and the output-layer features during training (0 = none).
+    public var dropout: Float = 0
     public var seed: UInt64 = 0
     /// Validation words decoded after each epoch to pick the best epoch (0 = all).
     public var validationWords: Int = 2000
@@ -44,7 +46,7 @@ public struct G2PRecipe: Codable, Equatable, Sendable {
     static let dataKeys = ["dataset", "lexicon", "train_limit", "validation_words"]
     static let modelKeys = ["preset", "embedding_size", "hidden_size"]
     static let trainingKeys = ["epochs", "batch_size", "optimizer", "learning_rate", "learning_rate_decay", "decay_start_epoch",
-                               "clip_norm"]
+                               "clip_norm", "dropout"]
 
     /// Parses recipe text; `path` names it in messages and gives the default checkpoint name.
     public init(text: String, path: String = "<recipe>") throws {
@@ -89,6 +91,7 @@ public struct G2PRecipe: Codable, Equatable, Sendable {
         learningRateDecay = try real(training["learning_rate_decay"], 1, 0...1)
         decayStartEpoch = try positive(training["decay_start_epoch"], 1)
         gradientClip = try real(training["clip_norm"], 5, 0...1e6)
+        dropout = try real(training["dropout"], 0, 0...0.95)
         let seedValue = try root["seed"].int() ?? 0
         guard seedValue >= 0 else { throw root["seed"].invalid("must be a non-negative integer") }
         seed = UInt64(seedValue)

@@ -7,7 +7,8 @@ import EBJRCheckpoint
 ///
 /// Each epoch: a seeded shuffle, then groups of 32 batches sorted by word length (less padding; the loss is
 /// unaffected because padding is masked), batches in shuffled order. Loss = mean token NLL of the batch;
-/// Adam; gradients clipped to `gradientClip`; learning rate `η · decay^(max(0, epoch − decayStart + 1))`.
+/// Adam; gradients clipped to `gradientClip`; learning rate `η · decay^(max(0, epoch − decayStart + 1))`;
+/// optional dropout (`recipe.dropout`, masks seeded by the step so `--resume` stays exact).
 /// After each epoch greedy WER on `validationWords` validation words picks the best epoch, whose parameters
 /// are restored at the end.
 public enum G2PTrainer {
@@ -72,8 +73,12 @@ public enum G2PTrainer {
             let start = Date()
             var lossSum = 0.0, tokenSum = 0
             for (index, batch) in batches.enumerated() {
+                let noise = recipe.dropout > 0
+                    ? DropoutNoise(probability: recipe.dropout,
+                                   generator: RandomGenerator(seed: (recipe.seed &+ 0x5EED) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(globalStep)))
+                    : nil
                 let (sum, tokens) = model.negativeLogLikelihood(sources: batch.map { train[$0].letters },
-                                                                targets: batch.map { train[$0].references[0] })
+                                                                targets: batch.map { train[$0].references[0] }, dropout: noise)
                 let loss = sum * (1 / Float(tokens))
                 loss.backward()
                 if recipe.gradientClip > 0 { clipGradientNorm(model.parameters, maxNorm: recipe.gradientClip) }

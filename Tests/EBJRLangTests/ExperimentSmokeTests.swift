@@ -48,10 +48,12 @@ func experimentPipelineRunsEndToEnd() throws {
     for name in ["tiny-swift", "tiny-super"] {
         _ = try G2PExperiment.train(try G2PRecipe(contentsOf: tiny.path(name)), dataset: dataset, log: { _ in })
     }
-    // Two epochs in one go equal one epoch, then a resumed second epoch (same weights, Adam state and data order).
+    // Two epochs in one go equal one epoch, then a resumed second epoch (same weights, Adam state, data order and
+    // dropout masks).
     let twoEpochs = tiny.recipe(name: "two", hidden: 4, epochs: 2)
     var straight = try G2PRecipe(text: twoEpochs, path: tiny.path("two"))
     straight.validationWords = 5
+    straight.dropout = 0.3
     let (_, straightRecords) = try G2PExperiment.train(straight, dataset: dataset, log: { _ in })
     var first = straight
     first.epochs = 1

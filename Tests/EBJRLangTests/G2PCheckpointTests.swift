@@ -38,6 +38,14 @@ struct G2PCheckpointTests {
         }
         #expect(throws: RecipeError.self) { try G2PRecipe(text: text.replacingOccurrences(of: "hidden_size: 64", with: "hidden_size: 63"), path: "r.yaml") }
         #expect(throws: RecipeError.self) { try G2PRecipe(text: text.replacingOccurrences(of: "cmudict", with: "fashion-mnist"), path: "r.yaml") }
+        #expect(recipe.dropout == 0)
+        #expect(try G2PRecipe(text: text + "\n  dropout: 0.25", path: "r.yaml").dropout == 0.25)
+        do {
+            _ = try G2PRecipe(text: text + "\n  dropout: 1.5", path: "r.yaml")
+            Issue.record("dropout 1.5 accepted")
+        } catch {
+            #expect("\(error)".hasPrefix("r.yaml:10: 'training.dropout' must be in") && "\(error)".contains("1.5"), "\(error)")
+        }
         let root = TestSupport.packageRoot.appendingPathComponent("recipes")
         for path in ["g2p-swift.yaml", "g2p-super.yaml"] {
             let parsed = try G2PRecipe(contentsOf: root.appendingPathComponent(path).path)

@@ -65,3 +65,30 @@ func modelGradientMatchesFiniteDifferences() {
         }
     }
 }
+
+@Test("G2P dropout: p = 0 is the identity, masks change the loss, gradients through fixed masks are exact")
+func modelDropoutGradientMatchesFiniteDifferences() {
+    let model = G2PModel(config: G2PModelConfig(embeddingSize: 3, hiddenSize: 4, sourceVocabularySize: 5, targetVocabularySize: 6), seed: 3)
+    let sources = [[1, 2, 3], [4]], targets = [[3, 4], [5, 3, 3]]
+    let plain = model.negativeLogLikelihood(sources: sources, targets: targets).sum.item
+    let zero = DropoutNoise(probability: 0, generator: RandomGenerator(seed: 1))
+    #expect(model.negativeLogLikelihood(sources: sources, targets: targets, dropout: zero).sum.item == plain)
+    // The same generator state gives the same masks, so the loss is a deterministic function of the parameters.
+    let noise = DropoutNoise(probability: 0.4, generator: RandomGenerator(seed: 11))
+    let loss = { model.negativeLogLikelihood(sources: sources, targets: targets, dropout: noise).sum }
+    #expect(loss().item == loss().item && loss().item != plain)
+    loss().backward()
+    for (name, parameter) in model.namedParameters() {
+        let numeric = GradientCheck.numericGradient({ _ in loss() }, inputs: [parameter], index: 0)
+        let analytic = parameter.grad!
+        for i in 0..<parameter.count {
+            #expect(abs(Double(analytic.data[i]) - numeric[i]) <= 2e-2 * max(1, abs(numeric[i])), "\(name)[\(i)]")
+        }
+    }
+    // Inverted dropout keeps the expected activation: the mean of many masked copies of 1 is close to 1.
+    var many = DropoutNoise(probability: 0.25, generator: RandomGenerator(seed: 5))
+    let masked = many.apply(Tensor([Float](repeating: 1, count: 40_000), shape: [40_000]))
+    let mean = masked.scalars.reduce(0, +) / 40_000
+    let dropped = (0..<masked.count).filter { masked.data[$0] == 0 }.count
+    #expect(abs(mean - 1) < 0.02 && abs(Double(dropped) / 40_000 - 0.25) < 0.01, "mean \(mean), dropped \(dropped)")
+}
