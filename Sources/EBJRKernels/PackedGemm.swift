@@ -51,7 +51,7 @@ enum PackedGemm {
                     let sharedUnits = (sharedExtent + sharedUnit - 1) / sharedUnit
                     let pieces = Swift.min(threads, sharedUnits)
                     let sharedBase = SendablePointer(splitColumns ? shared.a : shared.b)
-                    parallelForDynamic(chunks: depthBlocks * pieces, threads: threads) { task in
+                    parallelFor(chunks: depthBlocks * pieces, threads: threads) { task in
                         let pc = task / pieces * kcStep, piece = task % pieces
                         let kc = Swift.min(kcStep, k - pc)
                         let lo = piece * sharedUnits / pieces * sharedUnit
@@ -67,7 +67,7 @@ enum PackedGemm {
                         }
                     }
                     let packed = SendableConstPointer(UnsafePointer(sharedBase.pointer))
-                    parallelForDynamic(chunks: parts, threads: threads) { part in
+                    parallelFor(chunks: parts, threads: threads) { part in
                         let lo = Swift.min(extent, part * units / parts * unit)
                         let hi = Swift.min(extent, (part + 1) * units / parts * unit)
                         if lo >= hi { return }

@@ -48,7 +48,7 @@ public final class Adam: Optimizer {
         // Several chunks per thread, taken dynamically (a descheduled thread on a shared machine delays little).
         let threads = count >= Self.parallelThreshold ? KernelConfiguration.threadCount : 1
         let chunks = threads > 1 ? min(4 * threads, count / 8192) : 1
-        parallelForDynamic(chunks: chunks, threads: threads) { chunk in
+        parallelFor(chunks: chunks, threads: threads) { chunk in
             let lo = chunk * count / chunks, hi = (chunk + 1) * count / chunks
             let range = lo..<hi
             if coefficients.weightDecay == 0 {

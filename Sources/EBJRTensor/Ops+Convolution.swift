@@ -27,7 +27,7 @@ extension Tensor {
         let threads = KernelConfiguration.threadCount
         let xs = SendableConstPointer(UnsafePointer(x.data)), ws = SendableConstPointer(UnsafePointer(weight.data))
         let os = SendablePointer(out.data), bs = bias.map { SendableConstPointer(UnsafePointer($0.data)) }
-        parallelForDynamic(chunks: chunks, threads: threads) { chunk in
+        parallelFor(chunks: chunks, threads: threads) { chunk in
             let cols = UnsafeMutablePointer<Float>.allocate(capacity: ck * p)
             defer { cols.deallocate() }
             for sample in (chunk * n / chunks)..<((chunk + 1) * n / chunks) {
@@ -47,7 +47,7 @@ extension Tensor {
             let partialW = Tensor(zeros: [chunks, outC * ck])
             let pws = SendablePointer(partialW.data)
             let needW = weight.requiresGrad
-            parallelForDynamic(chunks: chunks, threads: threads) { chunk in
+            parallelFor(chunks: chunks, threads: threads) { chunk in
                 let cols = UnsafeMutablePointer<Float>.allocate(capacity: ck * p)
                 defer { cols.deallocate() }
                 for sample in (chunk * n / chunks)..<((chunk + 1) * n / chunks) {
