@@ -76,10 +76,12 @@ public struct BenchmarkReport: Codable, Sendable {
         text += String(format: ", load average %.2f → %.2f\n", loadAverage.first ?? 0, loadAverage.last ?? 0)
         if let pytorchNote { text += "\(pytorchNote)\n" }
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        if let busiest = loadAverage.max(), busiest > Double(cores) / 2 {
-            text += String(format: "warning: the machine was busy (load average %.2f on %d cores); multi-threaded PyTorch "
-                           + "slows down sharply under contention, so ratios from this run are not quiet-machine ratios.\n",
-                           busiest, cores)
+        // The load after the run includes the benchmark's own threads, so only the load before it says whether
+        // something else was running.
+        if let before = loadAverage.first, before > Double(cores) / 2 {
+            text += String(format: "warning: the machine was busy before the run (load average %.2f on %d cores); "
+                           + "multi-threaded PyTorch slows down sharply under contention, so ratios from this run are "
+                           + "not quiet-machine ratios.\n", before, cores)
         }
         text += "\n| section | key | unit | Swift | reference | ratio |\n|---|---|---|---:|---:|---:|\n"
         for row in rows {
