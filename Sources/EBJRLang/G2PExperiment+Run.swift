@@ -96,11 +96,12 @@ extension G2PExperiment {
 
         // The score chosen on validation (cheapest feasible), run end to end on test in both modes.
         let best = scoreSummaries.min { $0.validation.relativeCost < $1.validation.relativeCost }!
-        let measuredBatched = measuredJointRun(best, swiftModel, superModel, test, batched: true, superAlone: superBatchedSeconds)
-        let measuredSingle = measuredJointRun(best, swiftModel, superModel, test, batched: false, superAlone: superSingle.reduce(0, +))
+        let measuredBatched = measuredJointRun(best, swiftModel, superModel, test, batched: true)
+        let measuredSingle = measuredJointRun(best, swiftModel, superModel, test, batched: false)
         for m in [measuredBatched, measuredSingle] {
-            log(String(format: "measured joint run (%@): routed %.1f%%, joint WER %.2f%%, swift %.2f s + super %.2f s = %.3f of super alone (%.2f s)",
-                       m.score.rawValue, 100 * m.routedFraction, 100 * m.jointWER, m.swiftSeconds, m.superSeconds, m.relativeWall, m.superAloneSeconds))
+            log(String(format: "measured joint run (%@): routed %.1f%%, joint WER %.2f%%, swift %.2f s + super %.2f s, super alone %.2f s (medians); "
+                       + "relative wall %.3f (runs %@)", m.score.rawValue, 100 * m.routedFraction, 100 * m.jointWER, m.swiftSeconds,
+                       m.superSeconds, m.superAloneSeconds, m.relativeWall, m.relativeWallRuns.map { String(format: "%.3f", $0) }.joined(separator: ", ")))
         }
 
         // Imported-logits path: export the Swift test logits (with the first reference and Super's outputs) as HDF5 and
@@ -139,27 +140,37 @@ extension G2PExperiment {
         return report
     }
 
-    /// Runs Swift on every test word, scores it, and re-decodes the words above `τ` with Super — timed.
+    /// Times Super alone on every test word and then the joint system — Swift on every word, scored, and Super on the
+    /// words above `τ` — back to back, `repeats` times (`G2PReport.MeasuredJointRun`: medians; a single timing on a
+    /// shared machine moved the ratio by ±0.2).
     static func measuredJointRun(_ choice: G2PReport.ScoreSummary, _ swiftModel: G2PModel, _ superModel: G2PModel,
-                                 _ test: [G2PExample], batched: Bool, superAlone: Double) -> G2PReport.MeasuredJointRun {
+                                 _ test: [G2PExample], batched: Bool, repeats: Int = 3) -> G2PReport.MeasuredJointRun {
         let tau = choice.test.threshold
-        let (swiftOutputs, swiftSeconds) = timed { () -> [(tokens: [Int], route: Bool)] in
-            let decoded = batched ? G2PEvaluation.greedyDecode(swiftModel, examples: test)
-                                  : test.map { swiftModel.greedyDecode([$0.letters])[0] }
-            return decoded.map { ($0.tokens, choice.score.score(TokenStatistics($0)) > tau) }
+        func decode(_ model: G2PModel, _ words: [G2PExample]) -> [DecodedSequence] {
+            batched ? G2PEvaluation.greedyDecode(model, examples: words) : words.map { model.greedyDecode([$0.letters])[0] }
         }
-        let routed = test.indices.filter { swiftOutputs[$0].route }
-        let (superOutputs, superSeconds) = timed { () -> [DecodedSequence] in
-            let words = routed.map { test[$0] }
-            return batched ? G2PEvaluation.greedyDecode(superModel, examples: words) : words.map { superModel.greedyDecode([$0.letters])[0] }
+        var alone: [Double] = [], swiftTimes: [Double] = [], superTimes: [Double] = [], ratios: [Double] = []
+        var outputs: [[Int]] = [], routedCount = 0
+        for _ in 0..<Swift.max(1, repeats) {
+            alone.append(timed { decode(superModel, test) }.1)
+            let (swiftOutputs, swiftSeconds) = timed { () -> [(tokens: [Int], route: Bool)] in
+                decode(swiftModel, test).map { ($0.tokens, choice.score.score(TokenStatistics($0)) > tau) }
+            }
+            let routed = test.indices.filter { swiftOutputs[$0].route }
+            let (superOutputs, superSeconds) = timed { decode(superModel, routed.map { test[$0] }) }
+            outputs = swiftOutputs.map(\.tokens)
+            for (index, decoded) in zip(routed, superOutputs) { outputs[index] = decoded.tokens }
+            routedCount = routed.count
+            swiftTimes.append(swiftSeconds)
+            superTimes.append(superSeconds)
+            ratios.append((swiftSeconds + superSeconds) / alone.last!)
         }
-        var outputs = swiftOutputs.map(\.tokens)
-        for (index, decoded) in zip(routed, superOutputs) { outputs[index] = decoded.tokens }
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
         return G2PReport.MeasuredJointRun(
-            score: choice.score, routedFraction: Double(routed.count) / Double(test.count),
+            score: choice.score, routedFraction: Double(routedCount) / Double(test.count),
             jointWER: EditDistance.wordErrorRate(outputs, references: test.map(\.references)),
-            swiftSeconds: swiftSeconds, superSeconds: superSeconds, superAloneSeconds: superAlone,
-            relativeWall: (swiftSeconds + superSeconds) / superAlone)
+            swiftSeconds: median(swiftTimes), superSeconds: median(superTimes), superAloneSeconds: median(alone),
+            relativeWall: median(ratios), relativeWallRuns: ratios)
     }
 
     /// Wall-clock seconds of decoding each word on its own (greedy, batch of one).

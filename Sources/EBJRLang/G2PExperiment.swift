@@ -17,7 +17,8 @@ public enum G2PExperiment {
     /// Trains `recipe` into its checkpoint (`recipe.checkpointPath`, written after every epoch and at the end with
     /// the best epoch's weights). `resumePath` continues from a checkpoint: exactly when it holds optimizer and
     /// training state (one written by this trainer), otherwise from its weights (e.g. one made by
-    /// `ebjr convert-params`).
+    /// `ebjr convert-params`). Without `resumePath`, a recipe's `training.init_from` starts from that checkpoint's
+    /// weights only: a fresh Adam, epoch 1 of the recipe's schedule (a warm restart, as for fine-tuning).
     @discardableResult
     public static func train(_ recipe: G2PRecipe, resumePath: String? = nil, dataset: G2PDataset? = nil,
                              progress: G2PTrainer.Progress? = nil,
@@ -32,6 +33,13 @@ public enum G2PExperiment {
             }
             (model, resume) = (loaded.model, loaded.checkpoint)
             log("\(recipe.name): resuming from \(resumePath)" + (loaded.checkpoint.trainingState.map { " after epoch \($0.epoch)" } ?? " (weights only)"))
+        } else if let initial = recipe.initialCheckpoint {
+            let loaded = try G2PCheckpoint.load(from: initial)
+            guard loaded.model.config == recipe.modelConfig else {
+                throw LangError.configMismatch(path: initial, checkpoint: loaded.model.config, recipe: recipe.modelConfig)
+            }
+            model = loaded.model
+            log("\(recipe.name): starting from the weights of \(initial) (training.init_from; new optimizer and schedule)")
         }
         let records = try G2PTrainer.train(model, recipe: recipe, dataset: data, checkpointPath: recipe.checkpointPath, resume: resume,
                                            progress: progress, log: log)

@@ -23,6 +23,9 @@ public struct G2PRecipe: Codable, Equatable, Sendable {
     public var gradientClip: Float = 5
     /// Dropout probability on the embeddings and the output-layer features during training (0 = none).
     public var dropout: Float = 0
+    /// `training.init_from`: a G2P checkpoint whose weights start the run (fine-tuning; its optimizer and
+    /// training state are ignored). Relative paths are relative to the working directory, like `output.checkpoint`.
+    public var initialCheckpoint: String?
     public var seed: UInt64 = 0
     /// Validation words decoded after each epoch to pick the best epoch (0 = all).
     public var validationWords: Int = 2000
@@ -46,7 +49,7 @@ public struct G2PRecipe: Codable, Equatable, Sendable {
     static let dataKeys = ["dataset", "lexicon", "train_limit", "validation_words"]
     static let modelKeys = ["preset", "embedding_size", "hidden_size"]
     static let trainingKeys = ["epochs", "batch_size", "optimizer", "learning_rate", "learning_rate_decay", "decay_start_epoch",
-                               "clip_norm", "dropout"]
+                               "clip_norm", "dropout", "init_from"]
 
     /// Parses recipe text; `path` names it in messages and gives the default checkpoint name.
     public init(text: String, path: String = "<recipe>") throws {
@@ -92,6 +95,7 @@ public struct G2PRecipe: Codable, Equatable, Sendable {
         decayStartEpoch = try positive(training["decay_start_epoch"], 1)
         gradientClip = try real(training["clip_norm"], 5, 0...1e6)
         dropout = try real(training["dropout"], 0, 0...0.95)
+        initialCheckpoint = try training["init_from"].string()
         let seedValue = try root["seed"].int() ?? 0
         guard seedValue >= 0 else { throw root["seed"].invalid("must be a non-negative integer") }
         seed = UInt64(seedValue)

@@ -44,6 +44,9 @@ public struct G2PReport: Codable, Sendable {
         public var testBounds: SequenceBounds
     }
 
+    /// A timed end-to-end joint run on test, repeated: each repetition times Super alone on every word and then the
+    /// joint system (Swift on every word, Super on the routed ones), back to back. Seconds are medians over the
+    /// repetitions; `relativeWall` is the median of the per-repetition ratios `(Swift + Super routed) / Super alone`.
     public struct MeasuredJointRun: Codable, Sendable {
         public var score: SequenceScore
         public var routedFraction: Double
@@ -53,6 +56,8 @@ public struct G2PReport: Codable, Sendable {
         /// Super alone on the whole test set, same mode.
         public var superAloneSeconds: Double
         public var relativeWall: Double
+        /// The ratio of each repetition, in order.
+        public var relativeWallRuns: [Double]
     }
 
     public var data: DataSummary

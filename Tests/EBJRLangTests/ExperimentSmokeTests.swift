@@ -88,3 +88,43 @@ func experimentPipelineRunsEndToEnd() throws {
         #expect(FileManager.default.fileExists(atPath: "\(tiny.dir.path)/report/\(file)"), "\(file)")
     }
 }
+
+/// `training.init_from` starts a new run (epoch 1, fresh Adam) from another checkpoint's weights; a missing file is
+/// one error naming it.
+@Test(.enabled(if: FileManager.default.fileExists(atPath: CMULexicon.defaultPath)))
+func initFromStartsAWarmRestart() throws {
+    let tiny = try TinyG2P()
+    defer { try? FileManager.default.removeItem(at: tiny.dir) }
+    let dataset = try G2PExperiment.loadDataset(lexiconPath: tiny.lexicon, log: { _ in })
+    var base = try G2PRecipe(text: tiny.recipe(name: "base", hidden: 4, epochs: 2), path: tiny.path("base"))
+    base.validationWords = 5
+    let (trained, _) = try G2PExperiment.train(base, dataset: dataset, log: { _ in })
+
+    // A learning rate of 1e-12 leaves the weights where init_from put them.
+    let text = tiny.recipe(name: "tuned", hidden: 4, epochs: 1)
+        .replacingOccurrences(of: "learning_rate: 0.01", with: "learning_rate: 1.0e-12\n  dropout: 0.1\n  init_from: \(base.checkpointPath)")
+    var tuned = try G2PRecipe(text: text, path: tiny.path("tuned"))
+    tuned.validationWords = 5
+    #expect(tuned.initialCheckpoint == base.checkpointPath)
+    var logged: [String] = []
+    let (model, records) = try G2PExperiment.train(tuned, dataset: dataset, log: { logged.append($0) })
+    #expect(records.map(\.epoch) == [1] && logged.contains { $0.contains("starting from the weights of") })
+    var largest: Float = 0
+    for (a, b) in zip(model.parameters, trained.parameters) {
+        for i in 0..<a.count { largest = max(largest, abs(a.data[i] - b.data[i])) }
+    }
+    #expect(largest < 1e-6, "weights moved by \(largest)")
+    let fresh = G2PModel(config: tuned.modelConfig, seed: tuned.seed)
+    #expect(zip(fresh.parameters, trained.parameters).contains { $0.scalars != $1.scalars })
+    let saved = try G2PCheckpoint.load(from: tuned.checkpointPath).checkpoint
+    #expect(saved.trainingState?.epoch == 1 && saved.optimizer?.stepCount == saved.trainingState?.globalStep)
+
+    var missing = tuned
+    missing.initialCheckpoint = tiny.dir.appendingPathComponent("nope.h5").path
+    do {
+        _ = try G2PExperiment.train(missing, dataset: dataset, log: { _ in })
+        Issue.record("missing init_from accepted")
+    } catch {
+        #expect("\(error)".contains("nope.h5"), "\(error)")
+    }
+}
