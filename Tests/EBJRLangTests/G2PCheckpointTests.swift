@@ -47,11 +47,18 @@ struct G2PCheckpointTests {
             #expect("\(error)".hasPrefix("r.yaml:10: 'training.dropout' must be in") && "\(error)".contains("1.5"), "\(error)")
         }
         let root = TestSupport.packageRoot.appendingPathComponent("recipes")
-        for path in ["g2p-swift.yaml", "g2p-super.yaml"] {
+        // Super is trained in stages: each starts from the checkpoint the previous stage writes; the last one is g2p-super.
+        let superChain = (1...5).map { "g2p-super-stage\($0).yaml" } + ["g2p-super.yaml"]
+        var previousOutput: String?
+        for path in ["g2p-swift.yaml"] + superChain {
             let parsed = try G2PRecipe(contentsOf: root.appendingPathComponent(path).path)
             let parameters = G2PModel(config: parsed.modelConfig, seed: 0).parameterCount
             #expect(parsed.hiddenSize == 64 ? parameters == 51_563 : parameters == 722_219)
             #expect(parsed.checkpointPath == "checkpoints/\(parsed.name).h5")
+            if path.hasPrefix("g2p-super") {
+                #expect(parsed.initialCheckpoint == previousOutput, "\(path) starts from \(parsed.initialCheckpoint ?? "scratch")")
+                previousOutput = parsed.checkpointPath
+            }
         }
         let evaluation = try G2PEvaluationRecipe.load(path: root.appendingPathComponent("g2p-elang.yaml").path)
         #expect(evaluation.swift.checkpoint == "checkpoints/g2p-swift.h5" && evaluation.super.checkpoint == "checkpoints/g2p-super.h5")
