@@ -40,6 +40,9 @@ public struct G2PReport: Codable, Sendable {
         /// Test relative cost by measured one-word-at-a-time wall time (Swift on every word + Super on routed ones);
         /// NaN when no times were measured (imported logits).
         public var testRelativeWallSingle: Double
+        /// Test relative wall time of an actual batched joint run (median of 3, `MeasuredJointRun`); nil for imported
+        /// logits (no models to run).
+        public var testRelativeWallBatched: Double?
         /// METHOD §8 identities and bounds at the test operating point, in WER form.
         public var testBounds: SequenceBounds
     }

@@ -84,6 +84,14 @@ func experimentPipelineRunsEndToEnd() throws {
     #expect(report.importedLogitsRoundTrip == true)
     #expect(report.scores.count == SequenceScore.allCases.count)
     for s in report.scores { #expect(abs(s.testBounds.jointWERIdentity - s.test.jointWER) < 1e-12) }
+    // Every score has an actual batched joint run; the chosen score's runs are repeated 3 times in both modes, and
+    // the joint WER of a real run equals the one computed from the routing table.
+    #expect(report.scores.allSatisfy { ($0.testRelativeWallBatched ?? 0) > 0 })
+    for run in [report.measuredBatched, report.measuredSingle] {
+        #expect(run.relativeWallRuns.count == 3 && run.relativeWallRuns.sorted()[1] == run.relativeWall)
+        let table = report.scores.first { $0.score == run.score }!
+        #expect(abs(run.jointWER - table.test.jointWER) < 1e-12 && abs(run.routedFraction - table.test.routedFraction) < 1e-12)
+    }
     for file in ["report.md", "report.json", "curve-test.csv", "operating-points.csv", "wer-vs-cost.svg", "tiny-swift-test-logits.h5"] {
         #expect(FileManager.default.fileExists(atPath: "\(tiny.dir.path)/report/\(file)"), "\(file)")
     }
