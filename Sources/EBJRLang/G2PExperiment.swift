@@ -23,6 +23,10 @@ public enum G2PExperiment {
     public static func train(_ recipe: G2PRecipe, resumePath: String? = nil, dataset: G2PDataset? = nil,
                              progress: G2PTrainer.Progress? = nil,
                              log: (String) -> Void = { print($0) }) throws -> (model: G2PModel, records: [G2PTrainer.EpochRecord]) {
+        if resumePath == nil, let initial = recipe.initialCheckpoint, !FileManager.default.fileExists(atPath: initial) {
+            let maker = G2PRecipe.recipe(writing: initial, besides: recipe.file)
+            throw LangError.missingCheckpoint(path: initial, command: maker.map { "ebjr train \($0)" })
+        }
         let data = try dataset ?? loadDataset(lexiconPath: recipe.lexiconPath, log: log)
         var model = G2PModel(config: recipe.modelConfig, seed: recipe.seed)
         var resume: Checkpoint?

@@ -109,6 +109,16 @@ public struct G2PRecipe: Codable, Equatable, Sendable {
         checkpointPath = try output["checkpoint"].string() ?? "checkpoints/\(baseName).h5"
     }
 
+    /// The G2P recipe in the same folder as `recipeFile` whose `output.checkpoint` is `checkpoint` (the first in name
+    /// order), e.g. to tell the user which stage to train before a `training.init_from` that does not exist yet.
+    public static func recipe(writing checkpoint: String, besides recipeFile: String) -> String? {
+        let folder = (recipeFile as NSString).deletingLastPathComponent
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? []
+        return names.filter { $0.hasSuffix(".yaml") }.sorted().lazy
+            .map { folder.isEmpty ? $0 : (folder as NSString).appendingPathComponent($0) }
+            .first { (try? G2PRecipe(contentsOf: $0))?.checkpointPath == checkpoint }
+    }
+
     /// Reads a recipe file.
     public init(contentsOf path: String) throws {
         try self.init(text: try RecipeDocument.text(path: path), path: path)

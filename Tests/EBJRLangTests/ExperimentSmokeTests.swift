@@ -104,7 +104,8 @@ func initFromStartsAWarmRestart() throws {
     let tiny = try TinyG2P()
     defer { try? FileManager.default.removeItem(at: tiny.dir) }
     let dataset = try G2PExperiment.loadDataset(lexiconPath: tiny.lexicon, log: { _ in })
-    var base = try G2PRecipe(text: tiny.recipe(name: "base", hidden: 4, epochs: 2), path: tiny.path("base"))
+    try tiny.recipe(name: "base", hidden: 4, epochs: 2).write(toFile: tiny.path("base"), atomically: true, encoding: .utf8)
+    var base = try G2PRecipe(contentsOf: tiny.path("base"))
     base.validationWords = 5
     let (trained, _) = try G2PExperiment.train(base, dataset: dataset, log: { _ in })
 
@@ -133,6 +134,14 @@ func initFromStartsAWarmRestart() throws {
         _ = try G2PExperiment.train(missing, dataset: dataset, log: { _ in })
         Issue.record("missing init_from accepted")
     } catch {
-        #expect("\(error)".contains("nope.h5"), "\(error)")
+        #expect("\(error)".contains("nope.h5") && !"\(error)".contains("run `"), "\(error)")
+    }
+    // When a recipe next to this one writes the missing checkpoint, the error names the command that makes it.
+    try FileManager.default.removeItem(atPath: base.checkpointPath)
+    do {
+        _ = try G2PExperiment.train(tuned, dataset: dataset, log: { _ in })
+        Issue.record("missing init_from accepted")
+    } catch {
+        #expect("\(error)" == "checkpoint \(base.checkpointPath) does not exist: run `ebjr train \(tiny.path("base"))` first", "\(error)")
     }
 }
