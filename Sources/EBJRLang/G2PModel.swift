@@ -161,13 +161,9 @@ public struct DropoutNoise: Sendable {
         self.generator = generator
     }
 
-    /// `x ⊙ mask` (differentiable through the product).
+    /// `x ⊙ mask` (`invertedDropout`, differentiable through the product).
     public mutating func apply(_ x: Tensor) -> Tensor {
-        guard probability > 0 else { return x }
-        let mask = Tensor.uninitialized(x.shape)
-        let keep = 1 / (1 - probability)
-        for i in 0..<mask.count { mask.data[i] = generator.nextUniform() < probability ? 0 : keep }
-        return x * mask
+        invertedDropout(x, probability: probability, generator: &generator)
     }
 
     /// `noise?.apply(x)`, or `x` itself without noise.

@@ -41,12 +41,19 @@ public final class Dropout: Module {
     }
 
     public override func forward(_ input: Tensor) -> Tensor {
-        guard isTraining, probability > 0 else { return input }
-        let mask = Tensor.uninitialized(input.shape)
-        let scale = 1 / (1 - probability)
-        for i in 0..<mask.count { mask.data[i] = generator.nextUniform() < probability ? 0 : scale }
-        return input * mask
+        guard isTraining else { return input }
+        return invertedDropout(input, probability: probability, generator: &generator)
     }
+}
+
+/// `x ⊙ mask`, each mask value `0` with probability `p` and `1/(1−p)` otherwise (one uniform draw per value, in
+/// order), so `E[mask ⊙ x] = x`; differentiable through the product. `p = 0` returns `x` itself.
+public func invertedDropout(_ x: Tensor, probability p: Float, generator: inout RandomGenerator) -> Tensor {
+    guard p > 0 else { return x }
+    let mask = Tensor.uninitialized(x.shape)
+    let keep = 1 / (1 - p)
+    for i in 0..<mask.count { mask.data[i] = generator.nextUniform() < p ? 0 : keep }
+    return x * mask
 }
 
 /// Applies its layers in order. Parameters are named `layers.<index>.<name>`.
