@@ -51,11 +51,14 @@ func sequenceGradientMatchesFiniteDifferences(_ testCase: SequenceGradientCase) 
     for message in GradientCheck.mismatches(testCase.name, testCase.function, inputs: inputs) { Issue.record("\(message)") }
 }
 
-@Test("whole G2P model: parameter gradients match finite differences")
-func modelGradientMatchesFiniteDifferences() {
-    let model = G2PModel(config: G2PModelConfig(embeddingSize: 3, hiddenSize: 4, sourceVocabularySize: 5, targetVocabularySize: 6), seed: 3)
-    let sources = [[1, 2, 3], [4]], targets = [[3, 4], [5, 3, 3]]
-    let loss = { model.negativeLogLikelihood(sources: sources, targets: targets).sum }
+/// A tiny G2P model and a two-word batch for whole-model gradient checks.
+private func tinyG2P() -> (model: G2PModel, sources: [[Int]], targets: [[Int]]) {
+    (G2PModel(config: G2PModelConfig(embeddingSize: 3, hiddenSize: 4, sourceVocabularySize: 5, targetVocabularySize: 6), seed: 3),
+     [[1, 2, 3], [4]], [[3, 4], [5, 3, 3]])
+}
+
+/// Back-propagates `loss` once and compares every parameter's gradient with central finite differences.
+private func expectParameterGradientsMatch(_ model: G2PModel, loss: @escaping () -> Tensor) {
     loss().backward()
     for (name, parameter) in model.namedParameters() {
         let numeric = GradientCheck.numericGradient({ _ in loss() }, inputs: [parameter], index: 0)
@@ -66,10 +69,15 @@ func modelGradientMatchesFiniteDifferences() {
     }
 }
 
+@Test("whole G2P model: parameter gradients match finite differences")
+func modelGradientMatchesFiniteDifferences() {
+    let (model, sources, targets) = tinyG2P()
+    expectParameterGradientsMatch(model) { model.negativeLogLikelihood(sources: sources, targets: targets).sum }
+}
+
 @Test("G2P dropout: p = 0 is the identity, masks change the loss, gradients through fixed masks are exact")
 func modelDropoutGradientMatchesFiniteDifferences() {
-    let model = G2PModel(config: G2PModelConfig(embeddingSize: 3, hiddenSize: 4, sourceVocabularySize: 5, targetVocabularySize: 6), seed: 3)
-    let sources = [[1, 2, 3], [4]], targets = [[3, 4], [5, 3, 3]]
+    let (model, sources, targets) = tinyG2P()
     let plain = model.negativeLogLikelihood(sources: sources, targets: targets).sum.item
     let zero = DropoutNoise(probability: 0, generator: RandomGenerator(seed: 1))
     #expect(model.negativeLogLikelihood(sources: sources, targets: targets, dropout: zero).sum.item == plain)
@@ -77,14 +85,7 @@ func modelDropoutGradientMatchesFiniteDifferences() {
     let noise = DropoutNoise(probability: 0.4, generator: RandomGenerator(seed: 11))
     let loss = { model.negativeLogLikelihood(sources: sources, targets: targets, dropout: noise).sum }
     #expect(loss().item == loss().item && loss().item != plain)
-    loss().backward()
-    for (name, parameter) in model.namedParameters() {
-        let numeric = GradientCheck.numericGradient({ _ in loss() }, inputs: [parameter], index: 0)
-        let analytic = parameter.grad!
-        for i in 0..<parameter.count {
-            #expect(abs(Double(analytic.data[i]) - numeric[i]) <= 2e-2 * max(1, abs(numeric[i])), "\(name)[\(i)]")
-        }
-    }
+    expectParameterGradientsMatch(model, loss: loss)
     // Inverted dropout keeps the expected activation: the mean of many masked copies of 1 is close to 1.
     var many = DropoutNoise(probability: 0.25, generator: RandomGenerator(seed: 5))
     let masked = many.apply(Tensor([Float](repeating: 1, count: 40_000), shape: [40_000]))
