@@ -256,24 +256,32 @@ def bench_throughput(test: fmnist.Split, args: argparse.Namespace) -> tuple[dict
     return result, passes
 
 
+def gemm_rates(args: argparse.Namespace, label: str, operands: Callable, matmul: Callable) -> tuple[dict, dict]:
+    """GFLOP/s of `matmul(a, b, out)` at GEMM_SHAPES; `operands(m, k, n, trans_a)` gives (a, b, out)."""
+    result, passes = {}, {}
+    for key, m, k, n, trans_a in GEMM_SHAPES:
+        a, b, out = operands(m, k, n, trans_a)
+
+        def call() -> None:
+            matmul(a, b, out)
+
+        calls = calibrate(call, args.pass_seconds)
+        rates = rate_passes(call, calls, 2.0 * m * k * n / 1e9, args.passes)
+        result[key], passes[key] = median(rates), [round(r, 2) for r in rates]
+        log(f"gemm{label} {key}{' (A transposed)' if trans_a else ''}: {result[key]:.1f} GFLOP/s")
+    return result, passes
+
+
 def bench_gemm(args: argparse.Namespace) -> tuple[dict, dict]:
     """float32 torch.matmul GFLOP/s at the MLP step shapes (preallocated output)."""
     gen = torch.Generator().manual_seed(0)
-    result, passes = {}, {}
+
+    def operands(m: int, k: int, n: int, trans_a: bool):
+        a = torch.randn(k, m, generator=gen).t() if trans_a else torch.randn(m, k, generator=gen)
+        return a, torch.randn(k, n, generator=gen), torch.empty(m, n)
+
     with torch.inference_mode():
-        for key, m, k, n, trans_a in GEMM_SHAPES:
-            a = torch.randn(k, m, generator=gen).t() if trans_a else torch.randn(m, k, generator=gen)
-            b = torch.randn(k, n, generator=gen)
-            out = torch.empty(m, n)
-
-            def call() -> None:
-                torch.matmul(a, b, out=out)
-
-            calls = calibrate(call, args.pass_seconds)
-            rates = rate_passes(call, calls, 2.0 * m * k * n / 1e9, args.passes)
-            result[key], passes[key] = median(rates), [round(r, 2) for r in rates]
-            log(f"gemm {key}{' (A transposed)' if trans_a else ''}: {result[key]:.1f} GFLOP/s")
-    return result, passes
+        return gemm_rates(args, "", operands, lambda a, b, out: torch.matmul(a, b, out=out))
 
 
 def numpy_blas(threads: int):
@@ -293,20 +301,13 @@ def bench_gemm_openblas(args: argparse.Namespace) -> tuple[dict, dict, object]:
     """float32 NumPy matmul (OpenBLAS sgemm) GFLOP/s at the same shapes, preallocated output, --threads threads."""
     limiter, blas = numpy_blas(args.threads)
     rng = np.random.default_rng(0)
-    result, passes = {}, {}
+
+    def operands(m: int, k: int, n: int, trans_a: bool):
+        a = rng.standard_normal((k, m), dtype=np.float32).T if trans_a else rng.standard_normal((m, k), dtype=np.float32)
+        return a, rng.standard_normal((k, n), dtype=np.float32), np.empty((m, n), dtype=np.float32)
+
     try:
-        for key, m, k, n, trans_a in GEMM_SHAPES:
-            a = rng.standard_normal((k, m), dtype=np.float32).T if trans_a else rng.standard_normal((m, k), dtype=np.float32)
-            b = rng.standard_normal((k, n), dtype=np.float32)
-            out = np.empty((m, n), dtype=np.float32)
-
-            def call() -> None:
-                np.matmul(a, b, out=out)
-
-            calls = calibrate(call, args.pass_seconds)
-            rates = rate_passes(call, calls, 2.0 * m * k * n / 1e9, args.passes)
-            result[key], passes[key] = median(rates), [round(r, 2) for r in rates]
-            log(f"gemm (NumPy/OpenBLAS) {key}{' (A transposed)' if trans_a else ''}: {result[key]:.1f} GFLOP/s")
+        result, passes = gemm_rates(args, " (NumPy/OpenBLAS)", operands, lambda a, b, out: np.matmul(a, b, out=out))
     finally:
         if limiter is not None:
             limiter.restore_original_limits()
