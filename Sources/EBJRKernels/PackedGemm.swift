@@ -138,21 +138,13 @@ enum PackedGemm {
                 for pc in stride(from: 0, to: k, by: kcStep) {
                     let kc = min(kcStep, k - pc)
                     let blockBeta = pc == 0 ? beta : 1
-                    let packedB: UnsafePointer<Float>
-                    if let prepackedB {
-                        packedB = prepackedB + pc * paddedN + jc * kc
-                    } else {
-                        packB(b, p0: pc, j0: jc, kc: kc, nc: nc, into: workspace.b)
-                        packedB = UnsafePointer(workspace.b)
+                    let packedB = panels(prepackedB, at: pc * paddedN + jc * kc, orPackInto: workspace.b) {
+                        packB(b, p0: pc, j0: jc, kc: kc, nc: nc, into: $0)
                     }
                     for ic in stride(from: 0, to: m, by: mcStep) {
                         let mc = min(mcStep, m - ic)
-                        let packedA: UnsafePointer<Float>
-                        if let prepackedA {
-                            packedA = prepackedA + pc * paddedM + ic * kc
-                        } else {
-                            packA(a, i0: ic, p0: pc, mc: mc, kc: kc, into: workspace.a)
-                            packedA = UnsafePointer(workspace.a)
+                        let packedA = panels(prepackedA, at: pc * paddedM + ic * kc, orPackInto: workspace.a) {
+                            packA(a, i0: ic, p0: pc, mc: mc, kc: kc, into: $0)
                         }
                         macroKernel(mc: mc, nc: nc, kc: kc, a: packedA, b: packedB,
                                     c: c + ic * ldc + jc, ldc: ldc, alpha: alpha, beta: blockBeta)
@@ -160,6 +152,15 @@ enum PackedGemm {
                 }
             }
         }
+    }
+
+    /// The block of an operand packed once up front (`prepacked + offset`), or else `pack` run into `workspace`.
+    @inline(__always)
+    private static func panels(_ prepacked: UnsafePointer<Float>?, at offset: Int, orPackInto workspace: UnsafeMutablePointer<Float>,
+                               _ pack: (UnsafeMutablePointer<Float>) -> Void) -> UnsafePointer<Float> {
+        if let prepacked { return prepacked + offset }
+        pack(workspace)
+        return UnsafePointer(workspace)
     }
 
     /// All micro-tiles of one packed `mc × kc` A block against one packed `kc × nc` B block.
