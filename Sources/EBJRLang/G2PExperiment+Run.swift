@@ -86,12 +86,8 @@ extension G2PExperiment {
         var scoreSummaries = try SequenceRoutingAnalysis.summaries(validation: valSplit, test: testSplit, tolerance: tolerance,
                                                                    testWallCosts: (swiftSingle, superSingle))
         // Every score's operating point also as an actual batched joint run (the best one's is kept in full below).
-        var batchedRuns: [SequenceScore: G2PReport.MeasuredJointRun] = [:]
-        for index in scoreSummaries.indices {
-            let run = measuredJointRun(scoreSummaries[index], swiftModel, superModel, test, batched: true)
-            batchedRuns[run.score] = run
-            scoreSummaries[index].testRelativeWallBatched = run.relativeWall
-        }
+        let batchedRuns = measuredJointRuns(scoreSummaries, swiftModel, superModel, test, batched: true)
+        for index in scoreSummaries.indices { scoreSummaries[index].testRelativeWallBatched = batchedRuns[index].relativeWall }
         for s in scoreSummaries {
             log(String(format: "%@: AUROC %.3f; τ = %.4f routes %.1f%% of test, joint WER %.2f%% (Super %.2f%%), FLOPs %.3f, wall (single) %.3f, wall (batched run) %.3f of Super",
                        s.score.rawValue, s.testAUROC, s.test.threshold, 100 * s.test.routedFraction, 100 * s.test.jointWER,
@@ -103,8 +99,8 @@ extension G2PExperiment {
 
         // The score chosen on validation (cheapest feasible), run end to end on test in both modes.
         let best = scoreSummaries.min { $0.validation.relativeCost < $1.validation.relativeCost }!
-        let measuredBatched = batchedRuns[best.score]!
-        let measuredSingle = measuredJointRun(best, swiftModel, superModel, test, batched: false)
+        let measuredBatched = batchedRuns.first { $0.score == best.score }!
+        let measuredSingle = measuredJointRuns([best], swiftModel, superModel, test, batched: false)[0]
         for m in [measuredBatched, measuredSingle] {
             log(String(format: "measured joint run (%@): routed %.1f%%, joint WER %.2f%%, swift %.2f s + super %.2f s, super alone %.2f s (medians); "
                        + "relative wall %.3f (runs %@)", m.score.rawValue, 100 * m.routedFraction, 100 * m.jointWER, m.swiftSeconds,
@@ -147,37 +143,43 @@ extension G2PExperiment {
         return report
     }
 
-    /// Times Super alone on every test word and then the joint system — Swift on every word, scored, and Super on the
-    /// words above `τ` — back to back, `repeats` times (`G2PReport.MeasuredJointRun`: medians; a single timing on a
-    /// shared machine moved the ratio by ±0.2).
-    static func measuredJointRun(_ choice: G2PReport.ScoreSummary, _ swiftModel: G2PModel, _ superModel: G2PModel,
-                                 _ test: [G2PExample], batched: Bool, repeats: Int = 3) -> G2PReport.MeasuredJointRun {
-        let tau = choice.test.threshold
+    /// Timed joint runs on test, one per chosen operating point, repeated `repeats` times. Each repetition times
+    /// Super alone on every word, then Swift on every word, then, for each choice, scoring Swift's outputs and Super
+    /// on the words above its `τ`; a choice's joint time is Swift + its scoring + its Super part. Super alone and
+    /// Swift are timed once per repetition for all choices (`G2PReport.MeasuredJointRun`: medians; a single timing
+    /// on a shared machine moved the ratio by ±0.2).
+    static func measuredJointRuns(_ choices: [G2PReport.ScoreSummary], _ swiftModel: G2PModel, _ superModel: G2PModel,
+                                  _ test: [G2PExample], batched: Bool, repeats: Int = 3) -> [G2PReport.MeasuredJointRun] {
         func decode(_ model: G2PModel, _ words: [G2PExample]) -> [DecodedSequence] {
             batched ? G2PEvaluation.greedyDecode(model, examples: words) : words.map { model.greedyDecode([$0.letters])[0] }
         }
-        var alone: [Double] = [], swiftTimes: [Double] = [], superTimes: [Double] = [], ratios: [Double] = []
-        var outputs: [[Int]] = [], routedCount = 0
+        var alone: [Double] = []
+        var swiftTimes = [[Double]](repeating: [], count: choices.count), superTimes = swiftTimes, ratios = swiftTimes
+        var outputs = [[[Int]]](repeating: [], count: choices.count), routedCounts = [Int](repeating: 0, count: choices.count)
         for _ in 0..<Swift.max(1, repeats) {
             alone.append(timed { decode(superModel, test) }.1)
-            let (swiftOutputs, swiftSeconds) = timed { () -> [(tokens: [Int], route: Bool)] in
-                decode(swiftModel, test).map { ($0.tokens, choice.score.score(TokenStatistics($0)) > tau) }
+            let (swiftDecoded, swiftSeconds) = timed { decode(swiftModel, test) }
+            for (c, choice) in choices.enumerated() {
+                let (routed, scoringSeconds) = timed {
+                    test.indices.filter { choice.score.score(TokenStatistics(swiftDecoded[$0])) > choice.test.threshold }
+                }
+                let (superOutputs, superSeconds) = timed { decode(superModel, routed.map { test[$0] }) }
+                outputs[c] = swiftDecoded.map(\.tokens)
+                for (index, decoded) in zip(routed, superOutputs) { outputs[c][index] = decoded.tokens }
+                routedCounts[c] = routed.count
+                swiftTimes[c].append(swiftSeconds + scoringSeconds)
+                superTimes[c].append(superSeconds)
+                ratios[c].append((swiftSeconds + scoringSeconds + superSeconds) / alone.last!)
             }
-            let routed = test.indices.filter { swiftOutputs[$0].route }
-            let (superOutputs, superSeconds) = timed { decode(superModel, routed.map { test[$0] }) }
-            outputs = swiftOutputs.map(\.tokens)
-            for (index, decoded) in zip(routed, superOutputs) { outputs[index] = decoded.tokens }
-            routedCount = routed.count
-            swiftTimes.append(swiftSeconds)
-            superTimes.append(superSeconds)
-            ratios.append((swiftSeconds + superSeconds) / alone.last!)
         }
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-        return G2PReport.MeasuredJointRun(
-            score: choice.score, routedFraction: Double(routedCount) / Double(test.count),
-            jointWER: EditDistance.wordErrorRate(outputs, references: test.map(\.references)),
-            swiftSeconds: median(swiftTimes), superSeconds: median(superTimes), superAloneSeconds: median(alone),
-            relativeWall: median(ratios), relativeWallRuns: ratios)
+        return choices.indices.map { c in
+            G2PReport.MeasuredJointRun(
+                score: choices[c].score, routedFraction: Double(routedCounts[c]) / Double(test.count),
+                jointWER: EditDistance.wordErrorRate(outputs[c], references: test.map(\.references)),
+                swiftSeconds: median(swiftTimes[c]), superSeconds: median(superTimes[c]), superAloneSeconds: median(alone),
+                relativeWall: median(ratios[c]), relativeWallRuns: ratios[c])
+        }
     }
 
     /// Wall-clock seconds of decoding each word on its own (greedy, batch of one).

@@ -32,7 +32,7 @@ extension G2PReport {
         md += "\nOne word at a time: from each word's measured decode times. Batched run: Swift on every test word, then Super on the "
         md += "routed ones, against Super on every word, in batches of 256 (median of 3 repetitions).\n"
         md += "\n## Measured joint runs on test (score with the lowest validation cost: `\(measuredBatched.score.rawValue)`)\n"
-        md += "Each mode is timed \(measuredBatched.relativeWallRuns.count) times (Super alone, then the joint run, back to back); "
+        md += "Each mode is timed \(measuredBatched.relativeWallRuns.count) times (Super alone, then Swift, then Super on the routed words); "
         md += "seconds are medians, wall rel. is the median of the per-repetition ratios.\n\n"
         md += "| mode | routed | joint WER | Swift s | Super s | Super alone s | wall rel. | per repetition |\n|---|---|---|---|---|---|---|---|\n"
         for (mode, m) in [("batched (256)", measuredBatched), ("one word at a time", measuredSingle)] {

@@ -48,7 +48,7 @@ public struct G2PReport: Codable, Sendable {
     }
 
     /// A timed end-to-end joint run on test, repeated: each repetition times Super alone on every word and then the
-    /// joint system (Swift on every word, Super on the routed ones), back to back. Seconds are medians over the
+    /// joint system (Swift on every word, scoring, Super on the routed ones). Seconds are medians over the
     /// repetitions; `relativeWall` is the median of the per-repetition ratios `(Swift + Super routed) / Super alone`.
     public struct MeasuredJointRun: Codable, Sendable {
         public var score: SequenceScore
