@@ -2,13 +2,13 @@
 // The EBJR toolkit: energy-based joint reasoning with a pure-Swift autograd engine.
 import PackageDescription
 
-/// Every numeric target is compiled for the machine it is built on: without a CPU target SwiftPM emits
-/// baseline x86-64 and SIMD code becomes scalar calls (KERNELS.md measured a 100x difference).
-/// `-fno-math-errno` lets `squareRoot()` (a C shim on Linux) lower to `vsqrtps` instead of a scalar `sqrtf` call
-/// per lane; the results are the same IEEE square roots, only `errno` is no longer set for negative inputs.
-let nativeCPU: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "native", "-enforce-exclusivity=unchecked",
-                                               "-Xcc", "-fno-math-errno"])]
-
+/// Numeric code must be compiled for the CPU it runs on (docs/kernels.md: without a CPU target SIMD code turns
+/// into scalar calls, about 100× slower). Those flags are given on the build command, not here, so that other
+/// packages can depend on this one (SwiftPM refuses `unsafeFlags` in dependencies): `scripts/build.sh` and every
+/// script of the repository build with
+///   -Xswiftc -target-cpu -Xswiftc native -Xswiftc -enforce-exclusivity=unchecked -Xcc -fno-math-errno
+///   -Xswiftc -DEBJR_NATIVE_CPU
+/// and `ebjr` warns on standard error when it was built without them.
 let package = Package(
     name: "EBJR",
     platforms: [.macOS(.v13)],
@@ -27,53 +27,61 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Numerics: kernels -> tensor/autograd -> nn -> optimizers
-        .target(name: "EBJRKernels", swiftSettings: nativeCPU),
-        .target(name: "EBJRTensor", dependencies: ["EBJRKernels"], swiftSettings: nativeCPU),
-        .target(name: "EBJRNN", dependencies: ["EBJRTensor", "EBJRKernels"], swiftSettings: nativeCPU),
-        .target(name: "EBJROptimizers", dependencies: ["EBJRTensor", "EBJRNN"], swiftSettings: nativeCPU),
+        .target(name: "EBJRKernels"),
+        .target(name: "EBJRTensor", dependencies: ["EBJRKernels"]),
+        .target(name: "EBJRNN", dependencies: ["EBJRTensor", "EBJRKernels"]),
+        .target(name: "EBJROptimizers", dependencies: ["EBJRTensor", "EBJRNN"]),
 
         // Storage and data
         .target(name: "EBJRFiles"),
         .target(name: "EBJRHDF5", dependencies: ["CHDF5", "EBJRFiles"]),
-        .target(name: "EBJRData", dependencies: ["CZlib", "EBJRHDF5", "EBJRTensor"], swiftSettings: nativeCPU),
-        .target(name: "EBJRCheckpoint", dependencies: ["EBJRHDF5", "EBJRTensor", "EBJRNN", "EBJROptimizers"]),
+        .target(name: "EBJRData", dependencies: ["CZlib", "EBJRHDF5", "EBJRTensor"]),
+        .target(name: "EBJRCheckpoint", dependencies: ["EBJRFiles", "EBJRHDF5", "EBJRTensor", "EBJRNN", "EBJROptimizers", "EBJRRouting"]),
 
         // Routing (pure) -> evaluation (reports)
-        .target(name: "EBJRRouting", swiftSettings: nativeCPU),
-        .target(name: "EBJREvaluation", dependencies: ["EBJRRouting", "EBJRFiles"], swiftSettings: nativeCPU),
+        .target(name: "EBJRRouting"),
+        .target(name: "EBJREvaluation", dependencies: ["EBJRRouting", "EBJRFiles"]),
 
-        // Recipes (strict YAML reader), training, language models, exports
-        .target(name: "EBJRRecipe", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // Training: the one Trainer and its tasks (classification here, sequences in EBJRLang)
         .target(name: "EBJRTraining",
-                dependencies: ["EBJRTensor", "EBJRNN", "EBJROptimizers", "EBJRData", "EBJRCheckpoint", "EBJRHDF5",
-                               "EBJRRouting", "EBJREvaluation", "EBJRFiles", "EBJRRecipe", .product(name: "Yams", package: "Yams")],
-                swiftSettings: nativeCPU),
+                dependencies: ["EBJRTensor", "EBJRNN", "EBJROptimizers", "EBJRData", "EBJRCheckpoint", "EBJRRouting"]),
         .target(name: "EBJRLang",
-                dependencies: ["EBJRTensor", "EBJRNN", "EBJROptimizers", "EBJRRouting", "EBJRCheckpoint", "EBJRData", "EBJRHDF5",
-                               "EBJREvaluation", "EBJRFiles", "EBJRRecipe"],
-                swiftSettings: nativeCPU),
+                dependencies: ["EBJRTensor", "EBJRNN", "EBJRRouting", "EBJRCheckpoint", "EBJRData", "EBJRHDF5",
+                               "EBJREvaluation", "EBJRFiles", "EBJRTraining"]),
         .target(name: "EBJRExport",
-                dependencies: ["EBJRNN", "EBJRCheckpoint", "EBJREvaluation", "EBJRFiles", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                dependencies: ["EBJRNN", "EBJRCheckpoint", "EBJREvaluation", "EBJRRouting", "EBJRFiles",
+                               .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["Generated/README.md"]),
+
+        // Recipes: the strict YAML reader, then the typed recipes and the workflows they drive (application layer)
+        .target(name: "EBJRRecipe", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "EBJRWorkflow",
+                dependencies: ["EBJRTensor", "EBJRNN", "EBJRData", "EBJRCheckpoint", "EBJRRouting", "EBJREvaluation", "EBJRFiles",
+                               "EBJRRecipe", "EBJRTraining", "EBJRLang", .product(name: "Yams", package: "Yams")]),
+        // The benchmark against PyTorch / OpenBLAS (Swift side and the Python subprocess)
+        .target(name: "EBJRBenchmark", dependencies: ["EBJRKernels", "EBJRTensor", "EBJRNN", "EBJROptimizers", "EBJRData"]),
 
         // Umbrella and CLI
         .target(name: "EBJR",
                 dependencies: ["EBJRKernels", "EBJRTensor", "EBJRNN", "EBJROptimizers", "EBJRFiles", "EBJRHDF5", "EBJRData",
                                "EBJRCheckpoint", "EBJRRouting", "EBJREvaluation", "EBJRRecipe", "EBJRTraining", "EBJRLang",
-                               "EBJRExport"]),
+                               "EBJRExport", "EBJRWorkflow", "EBJRBenchmark"]),
         .executableTarget(name: "EBJRCLI",
-                          dependencies: ["EBJR", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-                          swiftSettings: nativeCPU),
+                          dependencies: ["EBJR", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Tests
         .target(name: "_EBJRTestSupport", dependencies: ["EBJR"], path: "Tests/_EBJRTestSupport"),
-        .testTarget(name: "EBJRTensorTests", dependencies: ["EBJRTensor", "EBJRKernels", "_EBJRTestSupport"], swiftSettings: nativeCPU),
-        .testTarget(name: "EBJRNNTests", dependencies: ["EBJRNN", "EBJROptimizers", "_EBJRTestSupport"], swiftSettings: nativeCPU),
+        .testTarget(name: "EBJRTensorTests", dependencies: ["EBJRTensor", "EBJRKernels", "_EBJRTestSupport"]),
+        .testTarget(name: "EBJRNNTests", dependencies: ["EBJRNN", "EBJROptimizers", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRDataTests", dependencies: ["EBJRData", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRCheckpointTests", dependencies: ["EBJRCheckpoint", "EBJRHDF5", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRRoutingTests", dependencies: ["EBJRRouting", "EBJREvaluation", "EBJRFiles", "_EBJRTestSupport"]),
-        .testTarget(name: "EBJRTrainingTests", dependencies: ["EBJRTraining", "EBJRRecipe", "_EBJRTestSupport"]),
-        .testTarget(name: "EBJRLangTests", dependencies: ["EBJRLang", "EBJRRecipe", "EBJRCheckpoint", "EBJRHDF5", "_EBJRTestSupport"]),
+        .testTarget(name: "EBJRTrainingTests", dependencies: ["EBJRTraining", "EBJRTensor", "EBJRNN", "EBJROptimizers", "EBJRData",
+                                                             "EBJRCheckpoint", "EBJRRouting", "_EBJRTestSupport"]),
+        .testTarget(name: "EBJRLangTests", dependencies: ["EBJRLang", "EBJRCheckpoint", "EBJRHDF5", "_EBJRTestSupport"]),
+        .testTarget(name: "EBJRWorkflowTests", dependencies: ["EBJRWorkflow", "EBJRTraining", "EBJRLang", "EBJRRecipe", "EBJRNN",
+                                                             "EBJRCheckpoint", "EBJRData", "_EBJRTestSupport"]),
+        .testTarget(name: "EBJRBenchmarkTests", dependencies: ["EBJRBenchmark", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRExportTests", dependencies: ["EBJRExport", "EBJREvaluation", "EBJRRouting", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRCLITests", dependencies: ["_EBJRTestSupport"]),
     ],

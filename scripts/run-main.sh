@@ -10,7 +10,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 scripts/system-deps.sh
-swift build -c release
+scripts/build.sh
 ebjr=.build/release/ebjr
 
 $ebjr evaluate recipes/fmnist-ebjr.yaml

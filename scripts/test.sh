@@ -11,6 +11,8 @@ EBJR_PYTHON=$(scripts/python-env.sh | tail -1)
 export EBJR_PYTHON
 echo "test: python for interop tests: $EBJR_PYTHON" >&2
 
-# Release build: numeric code is 10-100x slower in debug; -enable-testing keeps @testable imports working.
-swift build -c release -Xswiftc -enable-testing --build-tests
-swift test -c release -Xswiftc -enable-testing --skip-build "$@"
+# Release build for the native CPU (numeric code is 10-100x slower in debug or without a CPU target);
+# -enable-testing keeps @testable imports working.
+source scripts/build.sh --flags-only
+swift build -c release "${EBJR_NATIVE_FLAGS[@]}" -Xswiftc -enable-testing --build-tests
+swift test -c release "${EBJR_NATIVE_FLAGS[@]}" -Xswiftc -enable-testing --skip-build "$@"

@@ -13,3 +13,5 @@
 @_exported import EBJRTraining
 @_exported import EBJRLang
 @_exported import EBJRExport
+@_exported import EBJRWorkflow
+@_exported import EBJRBenchmark

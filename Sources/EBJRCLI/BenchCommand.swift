@@ -47,7 +47,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             let threadCount = threads ?? KernelConfiguration.threadCount
-            let settings = BenchmarkSettings(threads: threadCount, quick: quick)
+            let settings = BenchmarkSettings(threads: threadCount, quick: quick, data: DataChoice.recipeDefault.classificationSource!)
             let sections = only.isEmpty ? BenchmarkSection.allCases : only.compactMap(BenchmarkSection.init(rawValue:))
             let loadBefore = Self.loadAverage()
             let bench = SwiftBenchmark(settings: settings) { Self.progress("swift: \($0)") }
@@ -134,7 +134,7 @@ struct PyTorchReference {
     /// The reference numbers of one section.
     func run(_ section: BenchmarkSection, settings: BenchmarkSettings) throws -> BenchmarkResults {
         var arguments = [script, "--threads", String(settings.threads), "--only", section.rawValue,
-                         "--data-dir", settings.dataDirectory]
+                         "--data-dir", DataChoice.recipeDefault.dataLocation]
         if settings.quick { arguments.append("--quick") }
         let (status, output) = try execute(arguments, passStderr: true,
                                            environment: ["OPENBLAS_NUM_THREADS": String(settings.threads)])

@@ -15,8 +15,16 @@ struct EBJRCommand: ParsableCommand {
 
 /// Runs `body`, turning toolkit errors into one line on standard error and exit code 1.
 func runReportingErrors(_ body: () throws -> Void) throws {
+    warnIfNotNativeBuild()
     do { try body() } catch let error as ExitCode { throw error } catch {
         FileHandle.standardError.write("error: \(error)\n".data(using: .utf8)!)
         throw ExitCode(1)
     }
+}
+
+/// Warns once, on standard error, when this binary was built without the native-CPU flags (`scripts/build.sh`).
+func warnIfNotNativeBuild() {
+    #if !EBJR_NATIVE_CPU
+    FileHandle.standardError.write(Data("warning: ebjr was built without the native-CPU flags: numeric kernels run about 100x slower; build with scripts/build.sh\n".utf8))
+    #endif
 }

@@ -37,29 +37,21 @@ struct ExportONNX: ParsableCommand {
     @Flag(help: "For an other-class model, take the energy over all outputs instead of the subset outputs.")
     var energyIncludesOther = false
 
+    func validate() throws {
+        if energyAtMost != nil && negativeEnergyAtLeast != nil {
+            throw ValidationError("give --energy-at-most or --negative-energy-at-least, not both")
+        }
+    }
+
     func run() throws {
         try runReportingErrors {
             let url = URL(fileURLWithPath: checkpoint)
             let loaded = try Checkpoint.load(from: url)
             guard let config = loaded.modelConfig else { throw CheckpointError.missingModelConfig(file: url.path) }
-            var options = ONNXExportOptions()
-            options.classNames = TeacherLogits.outputNames(of: loaded, outputs: config.outputCount)
-            options.subset = loaded.classSubset
-            options.sourceCheckpoint = url.lastPathComponent
-            options.toolkitVersion = toolkitVersion
-            if energyAtMost != nil && negativeEnergyAtLeast != nil {
-                throw ValidationError("give --energy-at-most or --negative-energy-at-least, not both")
-            }
-            let threshold = energyAtMost ?? negativeEnergyAtLeast.map { -$0 }
-            if energyTemperature != nil || threshold != nil {
-                var energy = ONNXExportOptions.EnergyOutput()
-                energy.temperature = energyTemperature ?? 1
-                energy.threshold = threshold
-                if let subset = loaded.classSubset, !energyIncludesOther, (loaded.subsetDesign ?? "").hasPrefix("other-class") {
-                    energy.columns = 0..<subset.count
-                }
-                options.energy = energy
-            }
+            let options = ONNXExportOptions(checkpoint: loaded, source: url, outputs: config.outputCount,
+                                            energyTemperature: energyTemperature,
+                                            threshold: energyAtMost ?? negativeEnergyAtLeast.map { -$0 },
+                                            energyIncludesOther: energyIncludesOther)
             try ONNXExporter(config: config, options: options).write(weights: loaded.modelState, to: URL(fileURLWithPath: output))
             print("wrote \(output)")
         }

@@ -2,33 +2,6 @@ import ArgumentParser
 import Foundation
 import EBJR
 
-/// `ebjr train` for a `cmudict` recipe: trains a G2P model into its HDF5 checkpoint.
-struct G2PRecipeRunner {
-    let options: TrainOptions
-
-    func run() throws {
-        var recipe = try G2PRecipe(contentsOf: options.recipe)
-        if let epochs = options.epochs {
-            guard epochs > 0 else { throw ValidationError("--epochs must be positive") }
-            recipe.epochs = epochs
-        }
-        if let output = options.output { recipe.checkpointPath = output }
-        if options.alpha != nil { throw ValidationError("--alpha: G2P recipes do not distill") }
-        var reporter: (epoch: Int, progress: ProgressReporter)?
-        let quiet = options.quiet
-        let (_, records) = try G2PExperiment.train(recipe, resumePath: options.resume, progress: { epoch, done, total, loss in
-            guard !quiet else { return }
-            if reporter?.epoch != epoch {
-                reporter = (epoch, ProgressReporter(label: "\(recipe.name) epoch \(epoch)/\(recipe.epochs)", total: total, unit: "batches"))
-            }
-            reporter?.progress.update(done, status: String(format: "loss %.4f", loss))
-        }, log: { if !quiet { logLine($0) } })
-        let best = records.min { $0.validationWER < $1.validationWER }
-        print(String(format: "%@: %d epochs run, best validation WER %@, checkpoint %@", options.recipe, records.count,
-                     best.map { String(format: "%.2f%% (epoch %d)", 100 * $0.validationWER, $0.epoch) } ?? "–", recipe.checkpointPath))
-    }
-}
-
 /// `ebjr convert-params`: imports a G2P parameter file of the retired stopgap format into an HDF5 checkpoint.
 struct ConvertParamsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "convert-params",
@@ -40,11 +13,14 @@ struct ConvertParamsCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             let model = try G2PCheckpoint.importLegacyParameters(from: input)
-            let training = try recipe.map { try G2PRecipe(contentsOf: $0) }
-            if let training, training.modelConfig != model.config {
-                throw LangError.configMismatch(path: input, checkpoint: model.config, recipe: training.modelConfig)
+            let training = try recipe.map { try TrainingRecipe.load(path: $0) }
+            if let training {
+                guard case let .g2p(config) = training.model else { throw WorkflowError.unsupported(file: training.file, what: "--recipe: not a g2p model recipe") }
+                if config != model.config { throw LangError.configMismatch(path: input, checkpoint: model.config, recipe: config) }
             }
-            try G2PCheckpoint.save(model, to: output, recipe: training, metadata: ["converted_from": input])
+            var metadata = ["converted_from": input]
+            if let training { metadata["name"] = training.name; metadata["recipe_file"] = training.file }
+            try G2PCheckpoint.save(model, to: output, recipeText: training?.text ?? "", metadata: metadata)
             print("wrote \(output) (\(model.parameterCount) parameters, embedding \(model.config.embeddingSize), hidden \(model.config.hiddenSize))")
         }
     }

@@ -5,31 +5,31 @@ import EBJR
 /// `ebjr logits`: a model's logits on one split, as an HDF5 file a distilling recipe can use as a teacher.
 struct LogitsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "logits",
-        abstract: "Write a checkpoint's logits on a Fashion-MNIST split to HDF5 (logits [N, K] float32).")
+        abstract: "Write a checkpoint's logits on a data split to HDF5 (logits [N, K] float32), e.g. as a teacher for distillation.")
 
     @Option(help: "Model checkpoint (.h5).") var checkpoint: String
-    @Option(help: "Split: train, validation or test.") var split: String
+    @Option(help: "Split: train, validation or test.") var split: DataSplit
     @Option(help: "Output file (.h5).") var output: String
-    @Option(help: "Folder of the Fashion-MNIST IDX files.") var dataDirectory: String?
+    @Option(help: "A training or evaluation recipe whose data section names the data set (default: the recipes' default data set).")
+    var dataRecipe: String?
+    @Option(help: "Folder of the default data set's files (when no --data-recipe is given).") var dataDirectory: String?
+
+    func validate() throws {
+        if dataRecipe != nil && dataDirectory != nil { throw ValidationError("give --data-recipe or --data-directory, not both") }
+    }
 
     func run() throws {
         try runReportingErrors {
-            guard let which = FashionMNIST.Split(rawValue: split) else { throw DataError.invalidSplit(split) }
-            let url = URL(fileURLWithPath: checkpoint)
-            let config = try Checkpoint.readModelConfig(from: url)
-            let data = try FashionMNIST.load(which, directory: dataDirectory ?? FashionMNIST.defaultDirectory,
-                                             flatten: config.inputShape.count == 1)
-            let model = try Checkpoint.load(from: url).makeModel()
-            let (values, classes) = Inference.logits(of: model, on: data)
-            let file = LogitsFile(logits: Tensor(values, shape: [data.count, classes]), split: split,
-                                  inputChecksum: data.checksum, classNames: TeacherLogits.outputNames(of: try Checkpoint.load(from: url), outputs: classes))
-            try file.write(to: URL(fileURLWithPath: output))
-            let accuracy = Inference.accuracy(logits: values, classes: classes, labels: data.labels)
-            print(String(format: "%@: %d×%d logits of %@ on %@ (accuracy %.2f%%)", output, data.count, classes, checkpoint,
-                         split, accuracy * 100))
+            let data = try DataChoice.forCommandLine(recipe: dataRecipe, directory: dataDirectory)
+            let written = try ModelLogits.write(checkpoint: URL(fileURLWithPath: checkpoint), data: data, split: split,
+                                                to: URL(fileURLWithPath: output))
+            print(String(format: "%@: %d×%d logits of %@ on %@ (accuracy %.2f%%)", output, written.count, written.classes, checkpoint,
+                         split.rawValue, written.accuracy * 100))
         }
     }
 }
+
+extension DataSplit: ExpressibleByArgument {}
 
 /// `ebjr inspect`: the tree of a checkpoint or logits file.
 struct InspectCommand: ParsableCommand {

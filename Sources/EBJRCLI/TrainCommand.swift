@@ -26,21 +26,31 @@ struct TrainOptions: ParsableArguments {
     var quiet = false
 }
 
+extension TrainOptions {
+    func validate() throws {
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1 (got \(epochs))") }
+        if let alpha, !(0...1).contains(alpha) { throw ValidationError("--alpha must be in [0, 1] (got \(alpha))") }
+    }
+
+    /// Trains the recipe (any task) and prints one summary line.
+    func train() throws {
+        var workflow = TrainingWorkflow(options: .init(resume: resume, epochs: epochs, alpha: alpha, checkpoint: output, quiet: quiet,
+                                                       trainMissingTeacher: !noTeacherTraining))
+        workflow.log = quiet ? { _ in } : logLine
+        let outcome = try workflow.run(recipePath: recipe)
+        print(TrainingSummary.line(recipe: recipe, outcome: outcome))
+    }
+}
+
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "train", abstract: "Train (or distill) a model from a recipe.")
     @OptionGroup var options: TrainOptions
-    func run() throws {
-        try runReportingErrors {
-            if try RecipeDocument.dataset(path: options.recipe) == "cmudict" { try G2PRecipeRunner(options: options).run() } else {
-                try RecipeRunner(options: options).run()
-            }
-        }
-    }
+    func run() throws { try runReportingErrors { try options.train() } }
 }
 
 struct DistillCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "distill",
                                                     abstract: "Same as `train`: distillation is configured in the recipe.")
     @OptionGroup var options: TrainOptions
-    func run() throws { try runReportingErrors { try RecipeRunner(options: options).run() } }
+    func run() throws { try runReportingErrors { try options.train() } }
 }

@@ -1,3 +1,4 @@
+import EBJRRouting
 import EBJRHDF5
 import EBJRNN
 import EBJRTensor
@@ -29,7 +30,12 @@ extension Checkpoint {
             checkpoint.classSubset = try file.dataset(CheckpointFormat.classSubsetDataset).read(Int64.self).map(Int.init)
         }
         if file.contains(CheckpointFormat.subsetDesignDataset) {
-            checkpoint.subsetDesign = try file.dataset(CheckpointFormat.subsetDesignDataset).readString()
+            let text = try file.dataset(CheckpointFormat.subsetDesignDataset).readString()
+            guard let design = SpecializedDesign(rawValue: text) else {
+                throw CheckpointError.invalidValue(file: url.path, key: CheckpointFormat.subsetDesignDataset,
+                                                   detail: "'\(text.prefix(80))' is not one of \(SpecializedDesign.names)")
+            }
+            checkpoint.subsetDesign = design
         }
         if file.contains(CheckpointFormat.metadataGroup) {
             let group = try file.group(CheckpointFormat.metadataGroup)

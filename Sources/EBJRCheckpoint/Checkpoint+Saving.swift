@@ -32,7 +32,7 @@ extension Checkpoint {
             try file.createDataset(CheckpointFormat.classSubsetDataset, shape: [classSubset.count],
                                    values: classSubset.map(Int64.init))
         }
-        if let subsetDesign { try file.createStringDataset(CheckpointFormat.subsetDesignDataset, value: subsetDesign) }
+        if let subsetDesign { try file.createStringDataset(CheckpointFormat.subsetDesignDataset, value: subsetDesign.rawValue) }
         let metadataGroup = try file.createGroup(CheckpointFormat.metadataGroup)
         for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
             try metadataGroup.createStringDataset(key, value: value)

@@ -1,3 +1,4 @@
+import EBJRRouting
 import EBJRNN
 import EBJRTensor
 import Foundation
@@ -32,8 +33,8 @@ public struct Checkpoint {
     public var classNames: [String]
     /// Indices (into the full label set) of the classes a subset model predicts, if it is one.
     public var classSubset: [Int]?
-    /// How the class subset was chosen (free text or JSON), if any.
-    public var subsetDesign: String?
+    /// The specialized design the subset model was trained with, if it is one.
+    public var subsetDesign: SpecializedDesign?
     /// Free-form notes (git revision, host, dataset checksums, …), each stored as a string dataset.
     public var metadata: [String: String]
     /// Version of the toolkit that wrote the checkpoint.
@@ -43,7 +44,7 @@ public struct Checkpoint {
 
     public init(modelConfig: ModelConfig?, modelState: [(name: String, tensor: Tensor)],
                 optimizer: OptimizerSnapshot? = nil, trainingState: TrainingState? = nil, recipe: String = "",
-                classNames: [String] = [], classSubset: [Int]? = nil, subsetDesign: String? = nil,
+                classNames: [String] = [], classSubset: [Int]? = nil, subsetDesign: SpecializedDesign? = nil,
                 metadata: [String: String] = [:], toolkitVersion: String = CheckpointFormat.toolkitVersion) {
         self.modelConfig = modelConfig
         self.modelState = modelState
@@ -61,6 +62,17 @@ public struct Checkpoint {
     /// `init(modelConfig:modelState:…)`.
     public static func modelState(of model: Module) -> [(name: String, tensor: Tensor)] {
         model.namedParameters().map { (name: $0.name, tensor: $0.tensor.copy()) }
+    }
+
+    /// Names of the model's `outputs` outputs: its classes, or for a specialized model the subset's classes (and
+    /// `other` when it has that output); empty when the names cannot account for every output.
+    public func outputNames(outputs: Int) -> [String] {
+        var names = classNames
+        if let subset = classSubset {
+            names = subset.map { classNames.indices.contains($0) ? classNames[$0] : "class \($0)" }
+            if outputs == subset.count + 1 { names.append("other") }
+        }
+        return names.count == outputs ? names : []
     }
 
     /// Total number of scalar parameters.

@@ -31,6 +31,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     case optimizerMismatch(file: String?, checkpoint: String, optimizer: String)
     /// A logits file that is malformed or does not match the data it is used with.
     case invalidLogits(file: String, detail: String)
+    /// A dataset or attribute holds a value outside its allowed set or range.
+    case invalidValue(file: String?, key: String, detail: String)
 
     public var description: String {
         switch self {
@@ -62,6 +64,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
             "\(Self.prefix(file))optimizer state was saved by '\(checkpoint)' but is being restored into '\(optimizer)'"
         case let .invalidLogits(file, detail):
             "\(file): \(detail)"
+        case let .invalidValue(file, key, detail):
+            "\(Self.prefix(file))\(key): \(detail)"
         }
     }
 

@@ -1,3 +1,4 @@
+import EBJRFiles
 /// Names and constants of the checkpoint file layout (see `docs/checkpoint-format.md`).
 public enum CheckpointFormat {
     /// Value of the root attribute `format`.
@@ -8,7 +9,7 @@ public enum CheckpointFormat {
     /// (`Linear.weight: [out, in]`, `Conv2d.weight: [out, in, kh, kw]`).
     public static let weightLayout = "torch"
     /// Version of the toolkit written into new checkpoints (root attribute `toolkit_version`).
-    public static let toolkitVersion = "0.1.0"
+    public static var toolkitVersion: String { EBJRFiles.toolkitVersion }
 
     /// Group under `model_weights/` holding parameters owned by the root module (whose path is empty).
     static let rootLayerGroup = "__root__"

@@ -9,6 +9,7 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
     case labelOutOfRange(path: String, index: Int, label: Int, classes: Int)
     case unknownClass(name: String, known: [String])
     case invalidSplit(String)
+    case shapeMismatch(name: String, sampleShape: [Int], requested: [Int])
 
     public var description: String {
         switch self {
@@ -25,6 +26,8 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
             "\(path): label \(label) at index \(index) is outside 0..<\(classes)"
         case let .unknownClass(name, known): "unknown class '\(name)' (known: \(known.joined(separator: ", ")))"
         case let .invalidSplit(name): "unknown split '\(name)' (expected train, validation or test)"
+        case let .shapeMismatch(name, shape, requested):
+            "\(name): samples of shape \(shape) cannot be viewed as \(requested)"
         }
     }
 }

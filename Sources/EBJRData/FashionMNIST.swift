@@ -1,9 +1,21 @@
 import Foundation
 
-/// Fashion-MNIST as shipped by Debian's `dataset-fashion-mnist`, with the splits of METHOD.md §5:
+/// Fashion-MNIST as shipped by Debian's `dataset-fashion-mnist`, with the splits of docs/method.md §5:
 /// train = first 50,000 training images, validation = last 10,000, test = the 10,000 test images.
-/// Pixels are `uint8 / 255`, no other normalisation.
-public enum FashionMNIST {
+/// Pixels are `uint8 / 255`, no other normalisation; samples are `[1, 28, 28]` images.
+public struct FashionMNIST: ClassificationSource {
+    /// Folder of the four IDX files.
+    public var directory: String
+
+    public init(directory: String = FashionMNIST.defaultDirectory) { self.directory = directory }
+
+    public var classNames: [String] { Self.classNames }
+    public var summary: String {
+        "Fashion-MNIST from \(directory); validation = last 10,000 training images, test = the 10,000 test images"
+    }
+
+    public func load(_ split: DataSplit) throws -> Dataset { try Self.load(split, directory: directory) }
+
     /// Default folder of the Debian package (override with `EBJR_FASHION_MNIST_DIR`).
     public static var defaultDirectory: String {
         ProcessInfo.processInfo.environment["EBJR_FASHION_MNIST_DIR"] ?? "/usr/share/datasets/fashion-mnist"
@@ -12,10 +24,7 @@ public enum FashionMNIST {
     public static let classNames = ["t-shirt/top", "trouser", "pullover", "dress", "coat", "sandal", "shirt",
                                     "sneaker", "bag", "ankle-boot"]
 
-    /// The three splits.
-    public enum Split: String, CaseIterable, Sendable, Codable {
-        case train, validation, test
-    }
+    public typealias Split = DataSplit
 
     /// Number of training images used for the train split (the rest are validation).
     public static let trainCount = 50_000
@@ -47,17 +56,5 @@ public enum FashionMNIST {
         let features = pixels.map { Float($0) / 255 }
         let shape = flatten ? [imageDims[1] * imageDims[2]] : [1, imageDims[1], imageDims[2]]
         return Dataset(features: features, labels: labelValues, sampleShape: shape, classNames: classNames, name: name)
-    }
-
-    /// Resolves class names or indices (e.g. `sandal`, `7`, `ankle boot`) to label indices.
-    public static func classIndices(_ names: [String]) throws -> [Int] {
-        try names.map { name in
-            if let index = Int(name), classNames.indices.contains(index) { return index }
-            let key = name.lowercased().replacingOccurrences(of: " ", with: "-").replacingOccurrences(of: "_", with: "-")
-            if let index = classNames.firstIndex(where: { $0 == key || $0.replacingOccurrences(of: "/top", with: "") == key }) {
-                return index
-            }
-            throw DataError.unknownClass(name: name, known: classNames)
-        }
     }
 }

@@ -1,3 +1,7 @@
+import Foundation
+import EBJRFiles
+import EBJRCheckpoint
+
 /// What an ONNX export adds to the plain `input → logits` graph: the routing outputs and the metadata.
 public struct ONNXExportOptions: Equatable, Sendable {
     /// The energy score of METHOD.md §2 as extra graph outputs.
@@ -62,4 +66,21 @@ public enum ONNXMetadataKey {
     public static let toolkitVersion = "ebjr.toolkit_version"
     /// Source checkpoint.
     public static let sourceCheckpoint = "ebjr.source_checkpoint"
+}
+
+extension ONNXExportOptions {
+    /// The options for exporting `checkpoint` (read from `source`): its output names, subset and provenance, and —
+    /// when a temperature or threshold is given — the energy (and accept) outputs. For a model with an "other"
+    /// output the energy is taken over the `m` subset columns unless `energyIncludesOther`, as routing does.
+    public init(checkpoint: Checkpoint, source: URL, outputs: Int, energyTemperature: Float?, threshold: Float?,
+                energyIncludesOther: Bool) {
+        self.init(classNames: checkpoint.outputNames(outputs: outputs), subset: checkpoint.classSubset,
+                  sourceCheckpoint: source.lastPathComponent, toolkitVersion: EBJRFiles.toolkitVersion)
+        guard energyTemperature != nil || threshold != nil else { return }
+        var energy = EnergyOutput(temperature: energyTemperature ?? 1, threshold: threshold)
+        if let subset = checkpoint.classSubset, !energyIncludesOther, checkpoint.subsetDesign?.hasOtherOutput == true {
+            energy.columns = 0..<subset.count
+        }
+        self.energy = energy
+    }
 }

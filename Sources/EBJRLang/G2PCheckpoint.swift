@@ -11,26 +11,36 @@ public enum G2PCheckpoint {
     /// Value of the `model_kind` dataset.
     public static let modelKind = "g2p"
 
-    /// The checkpoint of `model` (weights copied), with optional recipe, optimizer and training state.
-    public static func make(_ model: G2PModel, recipe: G2PRecipe? = nil, optimizer: Optimizer? = nil,
-                            trainingState: TrainingState? = nil, metadata: [String: String] = [:]) throws -> Checkpoint {
+    /// A checkpoint of a G2P model of `config` holding `weights`, with optional recipe text, optimizer and training
+    /// state.
+    public static func make(config: G2PModelConfig, weights: [(name: String, tensor: Tensor)], recipeText: String = "",
+                            optimizer: OptimizerSnapshot? = nil, trainingState: TrainingState? = nil,
+                            metadata: [String: String] = [:]) throws -> Checkpoint {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        var checkpoint = Checkpoint(modelConfig: nil, modelState: Checkpoint.modelState(of: model),
-                                    optimizer: optimizer.map(OptimizerSnapshot.init), trainingState: trainingState,
-                                    recipe: recipe?.text ?? "", classNames: ["<pad>", "<s>", "</s>"] + G2PVocabulary.standard.phonemes,
-                                    metadata: metadata.merging(recipe.map { ["name": $0.name, "recipe_file": $0.file] } ?? [:]) { a, _ in a })
+        var checkpoint = Checkpoint(modelConfig: nil, modelState: weights, optimizer: optimizer, trainingState: trainingState,
+                                    recipe: recipeText, classNames: ["<pad>", "<s>", "</s>"] + G2PVocabulary.standard.phonemes,
+                                    metadata: metadata)
         checkpoint.modelKind = modelKind
-        checkpoint.modelConfigJSON = String(decoding: try encoder.encode(model.config), as: UTF8.self)
+        checkpoint.modelConfigJSON = String(decoding: try encoder.encode(config), as: UTF8.self)
         return checkpoint
     }
 
-    /// Writes `model` to `path` atomically (creating the folder).
-    public static func save(_ model: G2PModel, to path: String, recipe: G2PRecipe? = nil, optimizer: Optimizer? = nil,
-                            trainingState: TrainingState? = nil, metadata: [String: String] = [:]) throws {
+    /// Writes `model` (weights only, e.g. an imported one) to `path` atomically, creating the folder.
+    public static func save(_ model: G2PModel, to path: String, recipeText: String = "", metadata: [String: String] = [:]) throws {
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try make(model, recipe: recipe, optimizer: optimizer, trainingState: trainingState, metadata: metadata).save(to: url)
+        try make(config: model.config, weights: Checkpoint.modelState(of: model), recipeText: recipeText, metadata: metadata).save(to: url)
+    }
+
+    /// The G2P model configuration a checkpoint records; `LangError.notAG2PCheckpoint` for other model families.
+    public static func config(of checkpoint: Checkpoint, path: String) throws -> G2PModelConfig {
+        guard checkpoint.modelKind == modelKind, let json = checkpoint.modelConfigJSON else {
+            throw LangError.notAG2PCheckpoint(path: path, kind: checkpoint.modelKind ?? "layer stack")
+        }
+        do { return try JSONDecoder().decode(G2PModelConfig.self, from: Data(json.utf8)) } catch {
+            throw CheckpointError.invalidModelConfig(file: path, detail: "not a G2P model config: \(error)")
+        }
     }
 
     /// Reads a G2P checkpoint and builds its model (weights applied strictly: every name and shape must match).
@@ -40,14 +50,7 @@ public enum G2PCheckpoint {
             throw LangError.missingCheckpoint(path: path, command: trainCommand)
         }
         let checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: path))
-        guard checkpoint.modelKind == modelKind, let json = checkpoint.modelConfigJSON else {
-            throw LangError.notAG2PCheckpoint(path: path, kind: checkpoint.modelKind ?? "layer stack")
-        }
-        let config: G2PModelConfig
-        do { config = try JSONDecoder().decode(G2PModelConfig.self, from: Data(json.utf8)) } catch {
-            throw CheckpointError.invalidModelConfig(file: path, detail: "not a G2P model config: \(error)")
-        }
-        let model = G2PModel(config: config, seed: 0)
+        let model = G2PModel(config: try config(of: checkpoint, path: path), seed: 0)
         try checkpoint.apply(to: model, strict: true)
         return (model, checkpoint)
     }

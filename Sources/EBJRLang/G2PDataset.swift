@@ -1,7 +1,6 @@
-/// Which part of the data a word belongs to.
-public enum DataSplit: String, Codable, CaseIterable, Sendable {
-    case train, validation, test
+import EBJRData
 
+extension DataSplit {
     /// The deterministic split of a word: with `b` the first byte of SHA-1(UTF-8 of the word),
     /// `b < 0.8·256` → train, `b < 0.9·256` → validation, otherwise test.
     public static func of(word: String) -> DataSplit {

@@ -139,6 +139,50 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         return shapes
     }
 
+    /// Checks every size before anything is allocated: input and layer sizes in `1…maximumWidth`, strides and kernels
+    /// at least 1, padding non-negative, dropout probabilities in `[0, 1)`, shapes that fit together, and at most
+    /// `maximumElements` parameters and values per activation (products computed with overflow checks).
+    public func validate(maximumWidth: Int = 1 << 20, maximumElements: Int = 1 << 31) throws {
+        func checkedProduct(_ values: [Int]) -> Int? {
+            var product = 1
+            for v in values {
+                let (p, overflow) = product.multipliedReportingOverflow(by: v)
+                guard !overflow, p <= maximumElements else { return nil }
+                product = p
+            }
+            return product
+        }
+        guard !inputShape.isEmpty, inputShape.allSatisfy({ (1...maximumWidth).contains($0) }), checkedProduct(inputShape) != nil else {
+            throw ModelConfigError.shapeMismatch(layer: 0, type: "input", input: inputShape, expected: "sizes in 1…\(maximumWidth)")
+        }
+        var parameters = 0
+        for (index, layer) in layers.enumerated() {
+            func invalid(_ reason: String) -> ModelConfigError { .invalidLayer(layer: index, type: layer.typeName, reason: reason) }
+            let width = 1...maximumWidth
+            switch layer {
+            case let .linear(i, o, _):
+                guard width.contains(i), width.contains(o) else { throw invalid("sizes must be in 1…\(maximumWidth)") }
+                guard let count = checkedProduct([i + 1, o]) else { throw ModelConfigError.tooLarge(parameters: "\(i)×\(o)", limit: maximumElements) }
+                parameters += count
+            case let .conv2d(i, o, k, s, p, _):
+                guard width.contains(i), width.contains(o), (1...1024).contains(k) else { throw invalid("channels and kernel size must be positive") }
+                guard (1...1024).contains(s) else { throw invalid("stride must be in 1…1024 (got \(s))") }
+                guard (0...1024).contains(p) else { throw invalid("padding must be in 0…1024 (got \(p))") }
+                guard let count = checkedProduct([i * k * k + 1, o]) else { throw ModelConfigError.tooLarge(parameters: "\(i)×\(o)×\(k)×\(k)", limit: maximumElements) }
+                parameters += count
+            case let .maxPool2d(k, s):
+                guard (1...1024).contains(k), (1...1024).contains(s) else { throw invalid("kernel size and stride must be in 1…1024") }
+            case let .dropout(p):
+                guard p.isFinite, p >= 0, p < 1 else { throw invalid("probability must be in [0, 1) (got \(p))") }
+            case .relu, .tanh, .flatten: break
+            }
+            guard parameters <= maximumElements else { throw ModelConfigError.tooLarge(parameters: "\(parameters)", limit: maximumElements) }
+        }
+        for shape in try outputShapes() where checkedProduct(shape) == nil {
+            throw ModelConfigError.tooLarge(parameters: "an activation of shape \(shape)", limit: maximumElements)
+        }
+    }
+
     /// Number of output classes (the last layer's output size).
     public var outputCount: Int { (try? outputShapes().last?.reduce(1, *)) ?? 0 }
 
@@ -186,11 +230,15 @@ public struct ModelConfig: Codable, Equatable, Sendable {
 /// Errors in a model description.
 public enum ModelConfigError: Error, CustomStringConvertible, Equatable {
     case shapeMismatch(layer: Int, type: String, input: [Int], expected: String)
+    case invalidLayer(layer: Int, type: String, reason: String)
+    case tooLarge(parameters: String, limit: Int)
 
     public var description: String {
         switch self {
         case let .shapeMismatch(layer, type, input, expected):
             "model layer \(layer) (\(type)) receives shape \(input) but expects \(expected)"
+        case let .invalidLayer(layer, type, reason): "model layer \(layer) (\(type)): \(reason)"
+        case let .tooLarge(parameters, limit): "model has \(parameters) parameters or activations, over the limit of \(limit)"
         }
     }
 }

@@ -109,14 +109,6 @@ public enum RecipeDocument {
         return RecipeNode(file: file, path: "", node: node)
     }
 
-    /// The value of `data.dataset` in the recipe at `path` (nil when absent): what the CLI dispatches on
-    /// (`fashion-mnist` image recipes, `cmudict` grapheme-to-phoneme recipes).
-    public static func dataset(path: String) throws -> String? {
-        let root = try root(text: try text(path: path), file: path)
-        guard let node = root.node, node.mapping != nil else { return nil }
-        return try root["data"]["dataset"].string()
-    }
-
     /// `path` as written when absolute or existing from the working directory, else relative to the recipe's folder.
     public static func resolve(_ path: String, relativeTo recipeFile: String) -> String {
         if path.hasPrefix("/") || FileManager.default.fileExists(atPath: path) { return path }

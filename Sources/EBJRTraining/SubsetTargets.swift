@@ -1,5 +1,6 @@
 import Foundation
 import EBJRData
+import EBJRRouting
 
 /// How a `K`-class problem maps onto a specialized student's outputs (METHOD.md §3):
 /// in-subset class `C[i]` → output `i`; out-of-subset samples → the `other` output `m` (other-class designs)

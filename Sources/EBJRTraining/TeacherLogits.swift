@@ -30,19 +30,9 @@ public enum TeacherLogits {
         if !quiet { logLine("teacher logits (\(split)): computing with \(checkpoint.path) on \(data.count) samples") }
         let (values, classes) = Inference.logits(of: model, on: data)
         let file = LogitsFile(logits: Tensor(values, shape: [data.count, classes]), split: split,
-                              inputChecksum: data.checksum, classNames: outputNames(of: teacher, outputs: classes))
+                              inputChecksum: data.checksum, classNames: teacher.outputNames(outputs: classes))
         try file.write(to: cache)
         return file
-    }
-
-    /// Names of a checkpoint's outputs: its classes, or for a specialized model the subset's classes (and `other`).
-    public static func outputNames(of checkpoint: Checkpoint, outputs: Int) -> [String] {
-        var names = checkpoint.classNames
-        if let subset = checkpoint.classSubset {
-            names = subset.map { $0 < checkpoint.classNames.count ? checkpoint.classNames[$0] : "class \($0)" }
-            if outputs == subset.count + 1 { names.append("other") }
-        }
-        return names.count == outputs ? names : []
     }
 
     /// A black-box teacher's logits from `path`, validated against `data`.

@@ -12,7 +12,7 @@ import _EBJRTestSupport
     let model = try config.makeModel(generator: &generator)
     let checkpoint = Checkpoint(modelConfig: config, modelState: Checkpoint.modelState(of: model), optimizer: nil,
                                 trainingState: nil, recipe: "", classNames: FashionMNIST.classNames, classSubset: [5, 7, 9],
-                                subsetDesign: "other-class", metadata: [:])
+                                subsetDesign: .otherClass, metadata: [:])
     let ckpt = dir.appendingPathComponent("side.h5"), onnx = dir.appendingPathComponent("side.onnx")
     try checkpoint.save(to: ckpt)
     let x = Tensor.uniform([50, 784], low: 0, high: 1, generator: &generator)

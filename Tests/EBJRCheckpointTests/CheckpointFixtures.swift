@@ -33,7 +33,7 @@ struct TrainedModel {
             recipe: "model:\n  kind: mlp\n  sizes: [784, 32, 10]\ntraining:\n  epochs: 5\n",
             classNames: ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
                          "Ankle boot"],
-            classSubset: [0, 3, 7], subsetDesign: "{\"method\": \"confusion\", \"size\": 3}",
+            classSubset: [0, 3, 7], subsetDesign: .otherClass,
             metadata: ["git_revision": "abc123", "note": "ünïcødé ✓"])
     }
 

@@ -91,8 +91,8 @@ func writeIDX(magic: UInt32, dims: [UInt32], payload: [UInt8], name: String, gzi
 }
 
 @Test func classNamesResolve() throws {
-    #expect(try FashionMNIST.classIndices(["sandal", "Sneaker", "ankle boot", "8"]) == [5, 7, 9, 8])
-    #expect(throws: DataError.self) { try FashionMNIST.classIndices(["sandals"]) }
+    #expect(try FashionMNIST().classIndices(["sandal", "Sneaker", "ankle boot", "8"]) == [5, 7, 9, 8])
+    #expect(throws: DataError.self) { try FashionMNIST().classIndices(["sandals"]) }
 }
 
 /// The real dataset, when the Debian package is installed (CI installs it).

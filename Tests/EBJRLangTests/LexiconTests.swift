@@ -1,3 +1,4 @@
+import EBJRData
 import Testing
 import Foundation
 @testable import EBJRLang

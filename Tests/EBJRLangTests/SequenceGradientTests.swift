@@ -1,3 +1,4 @@
+import EBJRNN
 import Testing
 import Foundation
 @testable import EBJRTensor

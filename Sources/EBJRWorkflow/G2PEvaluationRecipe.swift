@@ -1,5 +1,7 @@
 import Foundation
 import EBJRRecipe
+import EBJRCheckpoint
+import EBJRLang
 
 /// An E-LANG evaluation of two trained G2P models (`recipes/g2p-elang.yaml`, `data.dataset: cmudict`), read by
 /// `ebjr evaluate` with the same strict reader as every recipe. `recipes/README.md` lists every key.
@@ -53,7 +55,8 @@ public struct G2PEvaluationRecipe: Sendable {
             guard (recipe == nil) != (checkpoint == nil) else { throw node.invalid("needs exactly one of recipe or checkpoint") }
             if let recipe {
                 let path = RecipeDocument.resolve(recipe, relativeTo: file)
-                let training = try G2PRecipe(contentsOf: path)
+                let training = try TrainingRecipe.load(path: path)
+                guard case .g2p = training.model else { throw node["recipe"].invalid("names \(path), which does not train a g2p model") }
                 return ModelSource(recipe: path, checkpoint: training.checkpointPath, trainCommand: "ebjr train \(path)")
             }
             return ModelSource(recipe: nil, checkpoint: checkpoint!, trainCommand: nil)
@@ -71,5 +74,42 @@ public struct G2PEvaluationRecipe: Sendable {
             lexiconPath: try data["lexicon"].string() ?? CMULexicon.defaultPath, validationLimit: try limit(data["validation_limit"]),
             testLimit: try limit(data["test_limit"]), tolerance: tolerance, beamWidth: width, beamWords: words,
             exportLogits: try root["export_logits"].bool() ?? true, outputDirectory: try root["output"].string() ?? "runs/\(baseName)")
+    }
+}
+
+extension G2PEvaluationRecipe {
+    /// Runs the evaluation: loads both checkpoints (a missing one is an error naming the `ebjr train` command that
+    /// makes it), then `G2PExperiment.evaluate`s them on the recipe's validation and test words.
+    @discardableResult
+    public func run(log: (String) -> Void = { print($0) }) throws -> G2PReport {
+        let small = try G2PCheckpoint.load(from: swift.checkpoint, trainCommand: swift.trainCommand)
+        let large = try G2PCheckpoint.load(from: self.super.checkpoint, trainCommand: self.super.trainCommand)
+        func name(_ loaded: (model: G2PModel, checkpoint: Checkpoint), _ path: String) -> String {
+            loaded.checkpoint.metadata["name"] ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        }
+        log("swift: \(swift.checkpoint) (\(small.model.parameterCount) parameters); super: \(self.super.checkpoint) (\(large.model.parameterCount) parameters)")
+        let dataset = try G2PExperiment.loadDataset(lexiconPath: lexiconPath, log: log)
+        return try G2PExperiment.evaluate(swiftModel: small.model, superModel: large.model,
+                                          names: (name(small, swift.checkpoint), name(large, self.super.checkpoint)), dataset: dataset,
+                                          validationLimit: validationLimit, testLimit: testLimit, outputDir: outputDirectory,
+                                          tolerance: tolerance, beamWidth: beamWidth, beamWords: beamWords, exportLogits: exportLogits,
+                                          log: log)
+    }
+}
+
+/// The two kinds of evaluation recipe, told apart by their data set: classification (`EvaluationRecipe`, the
+/// default) and E-LANG sequence models (`G2PEvaluationRecipe`, `data.dataset: cmudict`).
+public enum AnyEvaluationRecipe: Sendable {
+    case classification(EvaluationRecipe)
+    case sequence(G2PEvaluationRecipe)
+
+    public static func load(path: String) throws -> AnyEvaluationRecipe {
+        let text = try RecipeDocument.text(path: path)
+        let root = try RecipeDocument.root(text: text, file: path)
+        let dataset = root.node?.mapping == nil ? nil : try root["data"]["dataset"].string()
+        switch dataset {
+        case "cmudict": return .sequence(try G2PEvaluationRecipe.parse(text: text, file: path))
+        default: return .classification(try EvaluationRecipe.parse(text: text, file: path))
+        }
     }
 }

@@ -1,6 +1,6 @@
 import Testing
 import Foundation
-@testable import EBJRTraining
+@testable import EBJRBenchmark
 
 /// The reference script's JSON keys decode into `BenchmarkResults`, and the report compares Swift with PyTorch and,
 /// for GEMM, with OpenBLAS (rows, ratios, Markdown).

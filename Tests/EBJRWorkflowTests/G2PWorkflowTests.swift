@@ -1,6 +1,9 @@
 import Testing
 import Foundation
-@testable import EBJRLang
+import EBJRLang
+import EBJRTraining
+import EBJRCheckpoint
+@testable import EBJRWorkflow
 import _EBJRTestSupport
 
 /// A 300-line lexicon and two tiny YAML recipes, for training and evaluation tests.
@@ -19,13 +22,13 @@ struct TinyG2P {
 
     func path(_ name: String) -> String { dir.appendingPathComponent("\(name).yaml").path }
 
-    func recipe(name: String, hidden: Int, epochs: Int) -> String {
+    func recipe(name: String, hidden: Int, epochs: Int, validationWords: Int = 0, training extra: String = "") -> String {
         """
         name: \(name)
         data:
           dataset: cmudict
           lexicon: \(lexicon)
-          validation_words: 0
+          validation_words: \(validationWords)
         model:
           embedding_size: 4
           hidden_size: \(hidden)
@@ -33,10 +36,22 @@ struct TinyG2P {
           epochs: \(epochs)
           batch_size: 16
           learning_rate: 0.01
+          keep: best_validation\(extra)
         output:
           checkpoint: \(dir.path)/\(name).h5
         """
     }
+}
+
+/// Trains a recipe file through the one workflow, quietly.
+func train(_ path: String, resume: String? = nil, log: @escaping (String) -> Void = { _ in }) throws -> TrainingOutcome {
+    var workflow = TrainingWorkflow(options: .init(resume: resume, quiet: true))
+    workflow.log = log
+    return try workflow.run(recipePath: path)
+}
+
+func weights(_ path: String) throws -> [[Float]] {
+    try Checkpoint.load(from: URL(fileURLWithPath: path)).modelState.map(\.tensor.scalars)
 }
 
 /// Training writes checkpoints that resume exactly where they stopped, and the whole evaluation writes every file.
@@ -44,28 +59,25 @@ struct TinyG2P {
 func experimentPipelineRunsEndToEnd() throws {
     let tiny = try TinyG2P()
     defer { try? FileManager.default.removeItem(at: tiny.dir) }
-    let dataset = try G2PExperiment.loadDataset(lexiconPath: tiny.lexicon, log: { _ in })
-    for name in ["tiny-swift", "tiny-super"] {
-        _ = try G2PExperiment.train(try G2PRecipe(contentsOf: tiny.path(name)), dataset: dataset, log: { _ in })
+    for name in ["tiny-swift", "tiny-super"] { _ = try train(tiny.path(name)) }
+    // Two epochs in one go equal one epoch, then a resumed second epoch: the same weights bit for bit (same Adam
+    // state, data order and dropout masks), through the same Trainer as classification.
+    let extra = "\n  dropout: 0.3\n  keep: last"
+    func write(_ name: String, epochs: Int) throws -> String {
+        let text = tiny.recipe(name: name, hidden: 4, epochs: epochs, validationWords: 5, training: extra)
+            .replacingOccurrences(of: "  keep: best_validation\n", with: "")
+        try text.write(toFile: tiny.path(name), atomically: true, encoding: .utf8)
+        return tiny.path(name)
     }
-    // Two epochs in one go equal one epoch, then a resumed second epoch (same weights, Adam state, data order and
-    // dropout masks).
-    let twoEpochs = tiny.recipe(name: "two", hidden: 4, epochs: 2)
-    var straight = try G2PRecipe(text: twoEpochs, path: tiny.path("two"))
-    straight.validationWords = 5
-    straight.dropout = 0.3
-    let (_, straightRecords) = try G2PExperiment.train(straight, dataset: dataset, log: { _ in })
-    var first = straight
-    first.epochs = 1
-    first.checkpointPath = tiny.dir.appendingPathComponent("first.h5").path
-    _ = try G2PExperiment.train(first, dataset: dataset, log: { _ in })
-    var second = straight
-    second.checkpointPath = tiny.dir.appendingPathComponent("second.h5").path
+    let straight = try train(try write("two", epochs: 2))
+    _ = try train(try write("first", epochs: 1))
+    try FileManager.default.copyItem(atPath: "\(tiny.dir.path)/first.h5", toPath: "\(tiny.dir.path)/second.h5")
     var logged: [String] = []
-    let (_, records) = try G2PExperiment.train(second, resumePath: first.checkpointPath, dataset: dataset, log: { logged.append($0) })
-    #expect(records.map(\.epoch) == [2] && logged.contains { $0.contains("resuming from") && $0.contains("after epoch 1") })
-    #expect(abs(records[0].meanLoss - straightRecords[1].meanLoss) < 1e-6, "\(records[0].meanLoss) vs \(straightRecords[1].meanLoss)")
-    let last = try G2PCheckpoint.load(from: second.checkpointPath).checkpoint
+    let resumed = try train(try write("second", epochs: 2), resume: "\(tiny.dir.path)/first.h5", log: { logged.append($0) })
+    #expect(resumed.records.map(\.epoch) == [2] && logged.contains { $0.contains("resumed from") && $0.contains("at epoch 1") })
+    #expect(resumed.records[0].meanLoss == straight.records[1].meanLoss, "\(resumed.records[0].meanLoss) vs \(straight.records[1].meanLoss)")
+    #expect(try weights("\(tiny.dir.path)/second.h5") == weights("\(tiny.dir.path)/two.h5"))
+    let last = try G2PCheckpoint.load(from: "\(tiny.dir.path)/second.h5").checkpoint
     #expect(last.trainingState?.epoch == 2 && last.optimizer?.stepCount == last.trainingState?.globalStep)
 
     let evaluation = """
@@ -80,7 +92,7 @@ func experimentPipelineRunsEndToEnd() throws {
       words: 3
     output: \(tiny.dir.path)/report
     """
-    let report = try G2PExperiment.run(try G2PEvaluationRecipe.parse(text: evaluation, file: tiny.path("elang")), log: { _ in })
+    let report = try G2PEvaluationRecipe.parse(text: evaluation, file: tiny.path("elang")).run(log: { _ in })
     #expect(report.importedLogitsRoundTrip == true)
     #expect(report.scores.count == SequenceScore.allCases.count)
     for s in report.scores { #expect(abs(s.testBounds.jointWERIdentity - s.test.jointWER) < 1e-12) }
@@ -98,50 +110,46 @@ func experimentPipelineRunsEndToEnd() throws {
 }
 
 /// `training.init_from` starts a new run (epoch 1, fresh Adam) from another checkpoint's weights; a missing file is
-/// one error naming it.
+/// one error naming it (and the recipe that writes it, when one is next to this recipe).
 @Test(.enabled(if: FileManager.default.fileExists(atPath: CMULexicon.defaultPath)))
 func initFromStartsAWarmRestart() throws {
     let tiny = try TinyG2P()
     defer { try? FileManager.default.removeItem(at: tiny.dir) }
-    let dataset = try G2PExperiment.loadDataset(lexiconPath: tiny.lexicon, log: { _ in })
-    try tiny.recipe(name: "base", hidden: 4, epochs: 2).write(toFile: tiny.path("base"), atomically: true, encoding: .utf8)
-    var base = try G2PRecipe(contentsOf: tiny.path("base"))
-    base.validationWords = 5
-    let (trained, _) = try G2PExperiment.train(base, dataset: dataset, log: { _ in })
+    try tiny.recipe(name: "base", hidden: 4, epochs: 2, validationWords: 5).write(toFile: tiny.path("base"), atomically: true, encoding: .utf8)
+    _ = try train(tiny.path("base"))
+    let basePath = "\(tiny.dir.path)/base.h5"
+    let trained = try weights(basePath)
 
     // A learning rate of 1e-12 leaves the weights where init_from put them.
-    let text = tiny.recipe(name: "tuned", hidden: 4, epochs: 1)
-        .replacingOccurrences(of: "learning_rate: 0.01", with: "learning_rate: 1.0e-12\n  dropout: 0.1\n  init_from: \(base.checkpointPath)")
-    var tuned = try G2PRecipe(text: text, path: tiny.path("tuned"))
-    tuned.validationWords = 5
-    #expect(tuned.initialCheckpoint == base.checkpointPath)
+    let text = tiny.recipe(name: "tuned", hidden: 4, epochs: 1, validationWords: 5)
+        .replacingOccurrences(of: "learning_rate: 0.01", with: "learning_rate: 1.0e-12\n  dropout: 0.1\n  init_from: \(basePath)")
+    try text.write(toFile: tiny.path("tuned"), atomically: true, encoding: .utf8)
     var logged: [String] = []
-    let (model, records) = try G2PExperiment.train(tuned, dataset: dataset, log: { logged.append($0) })
-    #expect(records.map(\.epoch) == [1] && logged.contains { $0.contains("starting from the weights of") })
+    let outcome = try train(tiny.path("tuned"), log: { logged.append($0) })
+    #expect(outcome.records.map(\.epoch) == [1] && logged.contains { $0.contains("starting from the weights of") })
     var largest: Float = 0
-    for (a, b) in zip(model.parameters, trained.parameters) {
-        for i in 0..<a.count { largest = max(largest, abs(a.data[i] - b.data[i])) }
+    for (a, b) in zip(try weights("\(tiny.dir.path)/tuned.h5"), trained) {
+        for i in a.indices { largest = max(largest, abs(a[i] - b[i])) }
     }
     #expect(largest < 1e-6, "weights moved by \(largest)")
-    let fresh = G2PModel(config: tuned.modelConfig, seed: tuned.seed)
-    #expect(zip(fresh.parameters, trained.parameters).contains { $0.scalars != $1.scalars })
-    let saved = try G2PCheckpoint.load(from: tuned.checkpointPath).checkpoint
+    let fresh = G2PModel(config: G2PModelConfig(embeddingSize: 4, hiddenSize: 4), seed: 0)
+    #expect(zip(fresh.parameters.map(\.scalars), trained).contains { $0 != $1 })
+    let saved = try G2PCheckpoint.load(from: "\(tiny.dir.path)/tuned.h5").checkpoint
     #expect(saved.trainingState?.epoch == 1 && saved.optimizer?.stepCount == saved.trainingState?.globalStep)
 
-    var missing = tuned
-    missing.initialCheckpoint = tiny.dir.appendingPathComponent("nope.h5").path
+    try text.replacingOccurrences(of: basePath, with: "\(tiny.dir.path)/nope.h5").write(toFile: tiny.path("missing"), atomically: true, encoding: .utf8)
     do {
-        _ = try G2PExperiment.train(missing, dataset: dataset, log: { _ in })
+        _ = try train(tiny.path("missing"))
         Issue.record("missing init_from accepted")
     } catch {
         #expect("\(error)".contains("nope.h5") && !"\(error)".contains("run `"), "\(error)")
     }
     // When a recipe next to this one writes the missing checkpoint, the error names the command that makes it.
-    try FileManager.default.removeItem(atPath: base.checkpointPath)
+    try FileManager.default.removeItem(atPath: basePath)
     do {
-        _ = try G2PExperiment.train(tuned, dataset: dataset, log: { _ in })
+        _ = try train(tiny.path("tuned"))
         Issue.record("missing init_from accepted")
     } catch {
-        #expect("\(error)" == "checkpoint \(base.checkpointPath) does not exist: run `ebjr train \(tiny.path("base"))` first", "\(error)")
+        #expect("\(error)" == "training.init_from: \(basePath) does not exist (run `ebjr train \(tiny.path("base"))` first)", "\(error)")
     }
 }

@@ -71,16 +71,16 @@ public struct BenchmarkSettings: Sendable {
     public var maxPassSeconds: Double
     /// Target duration of one throughput or GEMM pass, in seconds.
     public var passSeconds: Double
-    /// Folder of the Fashion-MNIST IDX files.
-    public var dataDirectory: String
+    /// The image data the models train and infer on (28×28 grey images, 10 classes).
+    public var data: any ClassificationSource
 
-    public init(threads: Int, quick: Bool, dataDirectory: String = FashionMNIST.defaultDirectory) {
+    public init(threads: Int, quick: Bool, data: any ClassificationSource) {
         self.threads = threads
         self.quick = quick
         passes = quick ? 2 : 5
         maxPassSeconds = quick ? 0.5 : 2
         passSeconds = quick ? 0.05 : 0.25
-        self.dataDirectory = dataDirectory
+        self.data = data
     }
 
     /// Training steps per pass for a model (the script's defaults, a fifth with `quick`).
@@ -158,10 +158,9 @@ public struct SwiftBenchmark {
     // MARK: Sections
 
     /// A split with flat `[784]` samples or `[1, 28, 28]` images (the same values), loaded once.
-    private func load(_ split: FashionMNIST.Split, flat: Bool) throws -> Dataset {
-        var data = try FashionMNIST.load(split, directory: settings.dataDirectory, flatten: true)
-        if !flat { data.sampleShape = [1, 28, 28] }
-        return data
+    private func load(_ split: DataSplit, flat: Bool) throws -> Dataset {
+        let data = try settings.data.load(split)
+        return try data.reshaped(sampleShape: flat ? [data.sampleSize] : [1, 28, 28])
     }
 
     /// Samples/s of Adam (lr 1e-3) steps at batch 128 on 64 shuffled training batches prepared before timing.

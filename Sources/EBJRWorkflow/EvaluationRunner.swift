@@ -6,6 +6,8 @@ import EBJRData
 import EBJRCheckpoint
 import EBJRRouting
 import EBJREvaluation
+import EBJRTraining
+import EBJRRecipe
 
 /// Runs an `EvaluationRecipe`: resolves every model (training missing ones from their recipes), computes or
 /// reads logits on validation and test, evaluates every score and operating point (thresholds chosen on
@@ -21,7 +23,8 @@ public struct EvaluationRunner {
         var source: EvaluationRecipe.ModelSource
         var flops: Double
         var model: Sequential?
-        var inputIsFlat: Bool
+        /// The model's input shape (nil for logits files).
+        var inputShape: [Int]?
         var subsetRouting: SubsetRouting?
         var validation: Logits
         var test: Logits
@@ -36,8 +39,8 @@ public struct EvaluationRunner {
 
     @discardableResult
     public func run() throws -> Outcome {
-        let directory = recipe.dataDirectory ?? FashionMNIST.defaultDirectory
-        let splits = try SplitCache(directory: directory)
+        guard let source = recipe.data.classificationSource else { throw EvaluationRunError.notClassification(file: recipe.file) }
+        let splits = SplitCache(source: source)
         let deep = try resolve(recipe.deep, splits: splits, isSide: false)
         let sides = try recipe.sideModels.map { try resolve($0, splits: splits, isSide: true) }
         for side in sides {
@@ -47,9 +50,9 @@ public struct EvaluationRunner {
                                                        expected: outputs, deep: deep.validation.classCount)
             }
         }
-        let labels = (validation: try splits.get(.validation, flat: true).labels, test: try splits.get(.test, flat: true).labels)
+        let labels = (validation: try splits.get(.validation).labels, test: try splits.get(.test).labels)
         var notes = [
-            "Data: Fashion-MNIST from \(directory); validation = last 10,000 training images, test = the 10,000 test images.",
+            "Data: \(source.summary).",
             "Thresholds and temperatures are chosen on validation only; test is used once, for this report.",
         ]
         let result = try evaluate(title: recipe.name, deep: deep, sides: sides, labels: labels, rows: nil, notes: &notes)
@@ -76,7 +79,7 @@ public struct EvaluationRunner {
                             test: try WorkloadMix.resample(inSubset: inTest, share: share, seed: recipe.workloadSeed &+ 1))
                 var mixNotes = [String(format: "Workload mix: validation and test resampled without replacement to %.0f%% "
                     + "in-subset samples (subset %@, seed %llu): %d validation, %d test samples.", share * 100,
-                    subset.map { FashionMNIST.classNames[$0] }.joined(separator: ", "), recipe.workloadSeed,
+                    subset.map { source.classNames[$0] }.joined(separator: ", "), recipe.workloadSeed,
                     rows.validation.count, rows.test.count)]
                 let mixResult = try evaluate(title: "\(recipe.name) — \(Int((share * 100).rounded()))% in-subset workload",
                                              deep: deep, sides: sides, labels: labels, rows: rows, notes: &mixNotes)
@@ -106,24 +109,26 @@ public struct EvaluationRunner {
     private func resolve(_ source: EvaluationRecipe.ModelSource, splits: SplitCache, isSide: Bool) throws -> ResolvedModel {
         if !source.logits.isEmpty {
             var logits: [String: Logits] = [:]
-            for split in [FashionMNIST.Split.validation, .test] {
-                let data = try splits.get(split, flat: true)
+            for split in [DataSplit.validation, .test] {
+                let data = try splits.get(split)
                 let file = try LogitsFile.read(from: URL(fileURLWithPath: source.logits[split.rawValue]!))
                 try file.validate(expectedCount: data.count, expectedClasses: file.classCount, split: split.rawValue,
                                   inputChecksum: file.inputChecksum == nil ? nil : data.checksum)
                 logits[split.rawValue] = try Logits(values: Array(UnsafeBufferPointer(start: file.logits.data, count: file.logits.count)),
                                                     count: file.count, classCount: file.classCount, what: file.source?.path ?? "logits")
             }
-            return ResolvedModel(source: source, flops: source.flops ?? 0, model: nil, inputIsFlat: true,
+            return ResolvedModel(source: source, flops: source.flops ?? 0, model: nil, inputShape: nil,
                                  subsetRouting: try source.restrictToSubset.map { try SubsetRouting(subset: $0, design: .generalRestricted(classCount: logits["test"]!.classCount)) },
                                  validation: logits["validation"]!, test: logits["test"]!)
         }
         var checkpointPath = source.checkpoint
         if let recipePath = source.recipe {
-            let trainingRecipe = try Recipe.load(path: recipePath)
+            let trainingRecipe = try TrainingRecipe.load(path: recipePath)
             if !FileManager.default.fileExists(atPath: trainingRecipe.checkpointPath) {
                 logLine("\(source.name): checkpoint \(trainingRecipe.checkpointPath) is missing: training \(recipePath) first")
-                try RecipeTrainer(options: .init(quiet: quiet)).run(recipePath: recipePath)
+                var workflow = TrainingWorkflow(options: .init(quiet: quiet))
+                if quiet { workflow.log = { _ in } }
+                try workflow.run(recipePath: recipePath)
             }
             checkpointPath = trainingRecipe.checkpointPath
         }
@@ -131,44 +136,41 @@ public struct EvaluationRunner {
         let checkpoint = try Checkpoint.load(from: url)
         let model = try checkpoint.makeModel()
         guard let config = checkpoint.modelConfig else { throw CheckpointError.missingModelConfig(file: url.path) }
-        let flat = config.inputShape.count == 1
         var logits: [String: Logits] = [:]
-        for split in [FashionMNIST.Split.validation, .test] {
-            let file = try TeacherLogits.fromCheckpoint(url, split: split.rawValue, data: try splits.get(split, flat: flat), quiet: quiet)
+        for split in [DataSplit.validation, .test] {
+            let file = try TeacherLogits.fromCheckpoint(url, split: split.rawValue, data: try splits.get(split, shape: config.inputShape),
+                                                        quiet: quiet)
             logits[split.rawValue] = try Logits(values: Array(UnsafeBufferPointer(start: file.logits.data, count: file.logits.count)),
                                                 count: file.count, classCount: file.classCount, what: "\(url.path) (\(split.rawValue))")
         }
         var routing: SubsetRouting?
         if let subset = checkpoint.classSubset, isSide {
-            let design = SpecializedDesign(rawValue: checkpoint.subsetDesign ?? "") ?? .subsetOnly
-            routing = try SubsetRouting(subset: subset, design: design.hasOtherOutput
-                ? .otherClass(scoreIncludesOther: source.scoreIncludesOther) : .subsetOnly)
+            guard let design = checkpoint.subsetDesign else {
+                throw CheckpointError.invalidValue(file: url.path, key: "subset_design", detail: "missing beside class_subset")
+            }
+            routing = try SubsetRouting(subset: subset, trainedAs: design, scoreIncludesOther: source.scoreIncludesOther)
         } else if let subset = source.restrictToSubset {
             routing = try SubsetRouting(subset: subset, design: .generalRestricted(classCount: logits["test"]!.classCount))
         }
-        return ResolvedModel(source: source, flops: source.flops ?? Double(config.flops), model: model, inputIsFlat: flat,
+        return ResolvedModel(source: source, flops: source.flops ?? Double(config.flops), model: model, inputShape: config.inputShape,
                              subsetRouting: routing, validation: logits["validation"]!, test: logits["test"]!)
     }
 }
 
-/// Validation and test splits loaded once, flat (`[784]`) or as images (`[1, 28, 28]`).
+/// Validation and test splits loaded once, viewed in whatever sample shape a model needs.
 final class SplitCache {
-    let directory: String
-    private var cache: [String: Dataset] = [:]
-    init(directory: String) throws { self.directory = directory }
+    let source: any ClassificationSource
+    private var cache: [DataSplit: Dataset] = [:]
+    init(source: any ClassificationSource) { self.source = source }
 
-    func get(_ split: FashionMNIST.Split, flat: Bool) throws -> Dataset {
-        let key = "\(split.rawValue)-\(flat)"
-        if let d = cache[key] { return d }
-        if let other = cache["\(split.rawValue)-\(!flat)"] {
-            let d = Dataset(features: other.features, labels: other.labels, sampleShape: flat ? [784] : [1, 28, 28],
-                            classNames: other.classNames, name: other.name)
-            cache[key] = d
-            return d
+    /// The split as the source provides it, or viewed with `shape` (same values).
+    func get(_ split: DataSplit, shape: [Int]? = nil) throws -> Dataset {
+        let data: Dataset
+        if let cached = cache[split] { data = cached } else {
+            data = try source.load(split)
+            cache[split] = data
         }
-        let d = try FashionMNIST.load(split, directory: directory, flatten: flat)
-        cache[key] = d
-        return d
+        return try shape.map { try data.reshaped(sampleShape: $0) } ?? data
     }
 }
 
@@ -176,12 +178,14 @@ final class SplitCache {
 public enum EvaluationRunError: Error, CustomStringConvertible {
     case classMismatch(side: String, sideOutputs: Int, expected: Int, deep: Int)
     case noSubsetForWorkload(file: String)
+    case notClassification(file: String)
 
     public var description: String {
         switch self {
         case let .classMismatch(side, outputs, expected, deep):
             "side model '\(side)' has \(outputs) outputs but \(expected) are expected (the deep model has \(deep) classes)"
         case let .noSubsetForWorkload(file): "\(file): workload.in_subset_share needs workload.subset or a specialized side model"
+        case let .notClassification(file): "\(file): data must be a classification data set"
         }
     }
 }

@@ -37,7 +37,8 @@ public struct EvaluationRecipe: Sendable {
     /// Measure batch-1 and batched latency of side, deep and joint models.
     public var measureLatency: Bool
     public var latencySamples: Int
-    public var dataDirectory: String?
+    /// The data set the models are evaluated on (its validation and test splits).
+    public var data: DataChoice
 
     /// Reads and validates an evaluation recipe; errors name the file, key and line.
     public static func load(path: String) throws -> EvaluationRecipe {
@@ -47,16 +48,19 @@ public struct EvaluationRecipe: Sendable {
 
     public static func parse(text: String, file: String) throws -> EvaluationRecipe {
         let root = try RecipeDocument.root(text: text, file: file)
+        let data = try DataChoice.parse(root["data"], extraKeys: [])
+        guard let source = data.classificationSource else { throw root["data"].invalid("must name a classification data set") }
         try root.checkKeys(["name", "deep", "side_models", "scores", "temperatures", "criteria", "workload", "output",
                             "latency", "data"])
         let baseName = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
         guard root["deep"].isPresent else { throw RecipeError.missingKey(file: file, path: "deep") }
-        let deep = try parseModel(root["deep"], defaultName: "deep", allowRouting: false)
+        let deep = try parseModel(root["deep"], defaultName: "deep", allowRouting: false, source: source)
         guard let sideNodes = root["side_models"].node?.sequence, !sideNodes.isEmpty else {
             throw RecipeError.missingKey(file: file, path: "side_models (a non-empty list)")
         }
         let sides = try sideNodes.enumerated().map { i, n in
-            try parseModel(RecipeNode(file: file, path: "side_models[\(i)]", node: n), defaultName: "side \(i)", allowRouting: true)
+            try parseModel(RecipeNode(file: file, path: "side_models[\(i)]", node: n), defaultName: "side \(i)", allowRouting: true,
+                           source: source)
         }
         if Set(sides.map(\.name)).count != sides.count {
             throw root["side_models"].invalid("has two side models with the same name")
@@ -65,7 +69,7 @@ public struct EvaluationRecipe: Sendable {
         let scoreNames = try root["scores"].stringList() ?? ["energy", "max-softmax", "entropy", "margin", "random", "oracle"]
         let temperatures = try root["temperatures"].stringList().map { list in
             try list.map { t -> Double in
-                guard let v = Double(t), v > 0 else { throw root["temperatures"].invalid("must be positive numbers (got '\(t)')") }
+                guard let v = Double(t), v > 0, v <= 1e4 else { throw root["temperatures"].invalid("must be numbers in (0, 10000] (got '\(t)')") }
                 return v
             }
         } ?? [1]
@@ -89,7 +93,7 @@ public struct EvaluationRecipe: Sendable {
             criteria.append(.targetAcceptance(v))
         }
         let tolerance = try c["accuracy_tolerance"].double() ?? 0.005
-        guard tolerance >= 0 else { throw c["accuracy_tolerance"].invalid("must be non-negative") }
+        guard tolerance >= 0, tolerance <= 1 else { throw c["accuracy_tolerance"].invalid("must be non-negative") }
         criteria.append(.accuracyTolerance(tolerance))
         for (key, make) in [("guaranteed", SelectionCriterion.guaranteed), ("selective_risk", SelectionCriterion.selectiveRisk)] {
             let n = c[key]
@@ -101,8 +105,14 @@ public struct EvaluationRecipe: Sendable {
         }
         let th = c["threshold"]
         try th.checkKeys(["energy_at_most", "negative_energy_at_least"])
-        if let tau = try th["energy_at_most"].double() { criteria.append(.fixed(.energyAtMost(tau))) }
-        if let t = try th["negative_energy_at_least"].double() { criteria.append(.fixed(.negativeEnergyAtLeast(t))) }
+        if let tau = try th["energy_at_most"].double() {
+            guard tau.isFinite else { throw th["energy_at_most"].invalid("must be a finite number") }
+            criteria.append(.fixed(.energyAtMost(tau)))
+        }
+        if let t = try th["negative_energy_at_least"].double() {
+            guard t.isFinite else { throw th["negative_energy_at_least"].invalid("must be a finite number") }
+            criteria.append(.fixed(.negativeEnergyAtLeast(t)))
+        }
 
         let w = root["workload"]
         try w.checkKeys(["in_subset_share", "subset", "seed"])
@@ -112,22 +122,20 @@ public struct EvaluationRecipe: Sendable {
         } ?? []
         var workloadSubset: [Int]?
         if let names = try w["subset"].stringList() {
-            do { workloadSubset = try FashionMNIST.classIndices(names) } catch { throw w["subset"].invalid("\(error)") }
+            do { workloadSubset = try source.classIndices(names) } catch { throw w["subset"].invalid("\(error)") }
         }
         let lat = root["latency"]
         try lat.checkKeys(["enabled", "samples"])
-        let dataNode = root["data"]
-        try dataNode.checkKeys(["directory"])
         return EvaluationRecipe(
             file: file, name: try root["name"].string() ?? baseName, deep: deep, sideModels: sides,
             settings: EvaluationSettings(scores: scores, criteria: criteria), workloadShares: shares,
             workloadSubset: workloadSubset, workloadSeed: UInt64(max(0, try w["seed"].int() ?? 0)),
             outputDirectory: try root["output"].string() ?? "runs/\(baseName)",
             measureLatency: try lat["enabled"].bool() ?? true, latencySamples: max(10, try lat["samples"].int() ?? 300),
-            dataDirectory: try dataNode["directory"].string())
+            data: data)
     }
 
-    static func parseModel(_ node: RecipeNode, defaultName: String, allowRouting: Bool) throws -> ModelSource {
+    static func parseModel(_ node: RecipeNode, defaultName: String, allowRouting: Bool, source: any ClassificationSource) throws -> ModelSource {
         var keys = ["name", "recipe", "checkpoint", "logits", "flops"]
         if allowRouting { keys += ["restrict_to_subset", "score_includes_other"] }
         try node.checkKeys(keys)
@@ -144,11 +152,11 @@ public struct EvaluationRecipe: Sendable {
         }
         var restrict: [Int]?
         if let names = try node["restrict_to_subset"].stringList() {
-            do { restrict = try FashionMNIST.classIndices(names) } catch { throw node["restrict_to_subset"].invalid("\(error)") }
+            do { restrict = try source.classIndices(names) } catch { throw node["restrict_to_subset"].invalid("\(error)") }
         }
         let name = try node["name"].string() ?? recipe.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension }
             ?? defaultName
-        return ModelSource(name: name, recipe: recipe.map { RecipeTrainer.resolve($0, relativeTo: node.file) },
+        return ModelSource(name: name, recipe: recipe.map { RecipeDocument.resolve($0, relativeTo: node.file) },
                            checkpoint: checkpoint, logits: logits, flops: try node["flops"].double(),
                            restrictToSubset: restrict, scoreIncludesOther: try node["score_includes_other"].bool() ?? false)
     }

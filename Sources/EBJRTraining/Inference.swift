@@ -1,0 +1,42 @@
+import EBJRTensor
+import EBJRNN
+import EBJRData
+
+/// Inference over a dataset in batches, with gradient recording off.
+public enum Inference {
+    /// Logits `[N, K]` row-major of `model` on every sample of `data`.
+    public static func logits(of model: Module, on data: Dataset, batchSize: Int = 512) -> (values: [Float], classes: Int) {
+        model.eval()
+        defer { model.train() }
+        var values: [Float] = []
+        var classes = 0
+        noGrad {
+            var start = 0
+            while start < data.count {
+                let end = min(start + batchSize, data.count)
+                let out = model(data.batchTensor(range: start..<end))
+                classes = out.shape[1]
+                values.append(contentsOf: out.scalars)
+                start = end
+            }
+        }
+        return (values, classes)
+    }
+
+    /// The index of the largest of the first `among` values of row `row` (ties: the first), in logits of `classes`
+    /// columns.
+    public static func argmax(_ logits: [Float], row: Int, classes: Int, among: Int? = nil) -> Int {
+        let base = row * classes
+        var best = 0
+        for j in 1..<(among ?? classes) where logits[base + j] > logits[base + best] { best = j }
+        return best
+    }
+
+    /// Top-1 accuracy of row-wise argmax of `logits` against `labels` (NaN for no labels).
+    public static func accuracy(logits: [Float], classes: Int, labels: [Int]) -> Double {
+        guard !labels.isEmpty else { return .nan }
+        var correct = 0
+        for (r, label) in labels.enumerated() where argmax(logits, row: r, classes: classes) == label { correct += 1 }
+        return Double(correct) / Double(labels.count)
+    }
+}

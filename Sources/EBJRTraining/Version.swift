@@ -1,1 +1,0 @@
-public let toolkitVersion = "0.1.0"

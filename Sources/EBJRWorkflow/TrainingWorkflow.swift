@@ -1,0 +1,171 @@
+import Foundation
+import EBJRRecipe
+import EBJRTensor
+import EBJRNN
+import EBJRData
+import EBJRCheckpoint
+import EBJRTraining
+import EBJRLang
+
+/// Runs a training recipe end to end, whatever its task: resolves (and if needed trains) the teacher, builds the
+/// task the recipe's data and model call for (`ClassificationTask` or `G2PTask`), and hands it to the one `Trainer`
+/// with the recipe's settings, `init_from` or `--resume`. What `ebjr train` and `ebjr distill` run.
+public struct TrainingWorkflow {
+    public struct Options: Sendable {
+        public var resume: String?
+        public var epochs: Int?
+        public var alpha: Float?
+        public var checkpoint: String?
+        public var quiet: Bool
+        /// Train a missing teacher recipe first (otherwise fail saying which command to run).
+        public var trainMissingTeacher: Bool
+        public init(resume: String? = nil, epochs: Int? = nil, alpha: Float? = nil, checkpoint: String? = nil,
+                    quiet: Bool = false, trainMissingTeacher: Bool = true) {
+            self.resume = resume
+            self.epochs = epochs
+            self.alpha = alpha
+            self.checkpoint = checkpoint
+            self.quiet = quiet
+            self.trainMissingTeacher = trainMissingTeacher
+        }
+    }
+
+    public let options: Options
+    public var log: (String) -> Void = logLine
+    public init(options: Options) { self.options = options }
+
+    /// Loads the recipe at `path` with the command-line overrides applied.
+    public func loadRecipe(_ path: String) throws -> TrainingRecipe {
+        var recipe = try TrainingRecipe.load(path: path)
+        if let epochs = options.epochs {
+            guard (1...TrainingRecipe.maximumEpochs).contains(epochs) else {
+                throw RecipeError.invalidValue(file: path, path: "--epochs", line: nil, reason: "must be at least 1 (got \(epochs))")
+            }
+            recipe.training.epochs = epochs
+        }
+        if let alpha = options.alpha {
+            guard (0...1).contains(alpha) else {
+                throw RecipeError.invalidValue(file: path, path: "--alpha", line: nil, reason: "must be in [0, 1]")
+            }
+            guard recipe.distillation != nil else {
+                throw RecipeError.invalidValue(file: path, path: "--alpha", line: nil, reason: "the recipe has no distillation section")
+            }
+            recipe.distillation!.alpha = alpha
+        }
+        if let checkpoint = options.checkpoint { recipe.checkpointPath = checkpoint }
+        return recipe
+    }
+
+    /// Trains the recipe at `recipePath` into its checkpoint.
+    @discardableResult
+    public func run(recipePath: String) throws -> TrainingOutcome {
+        let recipe = try loadRecipe(recipePath)
+        if options.resume == nil, let initial = recipe.training.initFrom, !FileManager.default.fileExists(atPath: initial) {
+            let maker = TrainingRecipe.recipe(writing: initial, besides: recipe.file)
+            throw WorkflowError.missingCheckpoint(path: initial, key: "training.init_from", command: maker.map { "ebjr train \($0)" })
+        }
+        let task = try makeTask(recipe)
+        var metadata = ["name": recipe.name, "recipe_file": recipe.file, "data": recipe.data.name]
+        if let d = recipe.distillation {
+            metadata["distillation_alpha"] = String(d.alpha)
+            metadata["distillation_temperature"] = String(d.temperature)
+        }
+        let trainer = Trainer(task: task, settings: recipe.training, checkpointPath: recipe.checkpointPath, metadata: metadata,
+                              quiet: options.quiet, log: log)
+        if let resume = options.resume {
+            try trainer.resume(from: resume)
+            let stored = try Checkpoint.load(from: URL(fileURLWithPath: resume)).recipe
+            if stored != recipe.text { log("warning: \(resume) was written by a different recipe text than \(recipe.file); continuing with the latter") }
+        } else if let initial = recipe.training.initFrom {
+            try trainer.initialize(from: initial)
+        }
+        log("\(recipe.name): \(task.model.parameterCount) parameters, \(task.trainingCount) training \(task.itemName), "
+            + "epochs \(trainer.progress.epoch + 1)…\(recipe.training.epochs)")
+        return try trainer.run()
+    }
+
+    /// The task the recipe's data set and model call for.
+    func makeTask(_ recipe: TrainingRecipe) throws -> TrainingTask {
+        switch (recipe.data, recipe.model) {
+        case let (.cmudict(lexicon, validationWords), .g2p(config)):
+            let dataset = try G2PExperiment.loadDataset(lexiconPath: lexicon, log: { if !options.quiet { log($0) } })
+            let train = recipe.trainLimit.map { Array(dataset.train.prefix($0)) } ?? dataset.train
+            let task = G2PTask(config: config, train: train, validation: dataset.validation, validationWords: validationWords,
+                               batchSize: recipe.training.batchSize, dropout: recipe.dropout, seed: recipe.seed)
+            task.recipeText = recipe.text
+            return task
+        case let (data, .layers(config)):
+            guard let source = data.classificationSource else { throw WorkflowError.unsupported(file: recipe.file, what: "\(data.name) with a layer model") }
+            var train = try source.load(.train)
+            let teacher = try teacherLogits(for: recipe, train: train)
+            if let limit = recipe.trainLimit, limit < train.count { train = train.subset(Array(0..<limit), name: train.name) }
+            let distillation = teacher.map { logits in
+                Distillation(teacherLogits: Array(logits.values.prefix(train.count * logits.classes)), teacherClasses: logits.classes,
+                             alpha: recipe.distillation!.alpha, temperature: recipe.distillation!.temperature)
+            }
+            let shape = config.inputShape
+            let task = try ClassificationTask(
+                config: config, train: try train.reshaped(sampleShape: shape), validation: try source.load(.validation).reshaped(sampleShape: shape),
+                test: try source.load(.test).reshaped(sampleShape: shape), batchSize: recipe.training.batchSize, seed: recipe.seed,
+                specialization: recipe.specialization, distillation: distillation)
+            task.recipeText = recipe.text
+            return task
+        case let (data, model):
+            throw WorkflowError.unsupported(file: recipe.file, what: "\(data.name) with \(model)")
+        }
+    }
+
+    /// Teacher logits on the whole train split, or nil when the recipe does not distill (or α = 0).
+    func teacherLogits(for recipe: TrainingRecipe, train: Dataset) throws -> (values: [Float], classes: Int)? {
+        guard let distillation = recipe.distillation, distillation.alpha > 0 else { return nil }
+        let file: LogitsFile
+        if let logitsPath = distillation.teacherLogits["train"] {
+            file = try TeacherLogits.fromFile(URL(fileURLWithPath: logitsPath), split: "train", data: train)
+        } else {
+            let checkpoint = try teacherCheckpoint(for: recipe, distillation)
+            let config = try Checkpoint.readModelConfig(from: URL(fileURLWithPath: checkpoint))
+            file = try TeacherLogits.fromCheckpoint(URL(fileURLWithPath: checkpoint), split: "train",
+                                                    data: try train.reshaped(sampleShape: config.inputShape), quiet: options.quiet)
+        }
+        guard file.classCount == train.classNames.count else {
+            throw ClassificationTaskError.teacherClassMismatch(teacherClasses: file.classCount, dataClasses: train.classNames.count)
+        }
+        return (file.logits.scalars, file.classCount)
+    }
+
+    /// The teacher checkpoint path; a teacher recipe whose checkpoint is missing is trained first (or named).
+    func teacherCheckpoint(for recipe: TrainingRecipe, _ distillation: TrainingRecipe.DistillationSection) throws -> String {
+        if let path = distillation.teacherCheckpoint {
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw WorkflowError.missingCheckpoint(path: path, key: "distillation.teacher_checkpoint", command: nil)
+            }
+            return path
+        }
+        let teacherRecipePath = RecipeDocument.resolve(distillation.teacherRecipe!, relativeTo: recipe.file)
+        let teacherRecipe = try TrainingRecipe.load(path: teacherRecipePath)
+        if !FileManager.default.fileExists(atPath: teacherRecipe.checkpointPath) {
+            guard options.trainMissingTeacher else {
+                throw WorkflowError.missingCheckpoint(path: teacherRecipe.checkpointPath, key: "distillation.teacher_recipe",
+                                                      command: "ebjr train \(teacherRecipePath)")
+            }
+            log("teacher checkpoint \(teacherRecipe.checkpointPath) is missing: training \(teacherRecipePath) first")
+            let outcome = try TrainingWorkflow(options: Options(quiet: options.quiet)).run(recipePath: teacherRecipePath)
+            log(String(format: "teacher %@: test accuracy %.2f%%", teacherRecipe.name, (outcome.finalMetrics["test_accuracy"] ?? .nan) * 100))
+        }
+        return teacherRecipe.checkpointPath
+    }
+}
+
+/// Errors assembling a workflow from recipes.
+public enum WorkflowError: Error, CustomStringConvertible, Equatable {
+    case missingCheckpoint(path: String, key: String, command: String?)
+    case unsupported(file: String, what: String)
+
+    public var description: String {
+        switch self {
+        case let .missingCheckpoint(path, key, command):
+            "\(key): \(path) does not exist" + (command.map { " (run `\($0)` first)" } ?? "")
+        case let .unsupported(file, what): "\(file): cannot train \(what)"
+        }
+    }
+}
