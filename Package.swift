@@ -54,7 +54,8 @@ let package = Package(
                 swiftSettings: nativeCPU),
         .target(name: "EBJRExport",
                 dependencies: ["EBJRNN", "EBJRCheckpoint", "EBJREvaluation", "EBJRFiles", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
-                exclude: ["Generated/README.md"]),
+                exclude: ["Generated/README.md"],
+                resources: [.copy("NotebookCells")]),
 
         // Umbrella and CLI
         .target(name: "EBJR",
