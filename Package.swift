@@ -51,7 +51,8 @@ let package = Package(
         .target(name: "EBJRExport",
                 dependencies: ["EBJRNN", "EBJRCheckpoint", "EBJREvaluation", "EBJRRouting", "EBJRFiles",
                                .product(name: "SwiftProtobuf", package: "swift-protobuf")],
-                exclude: ["Generated/README.md"]),
+                exclude: ["Generated/README.md"],
+                resources: [.copy("NotebookCells")]),
 
         // Recipes: the strict YAML reader, then the typed recipes and the workflows they drive (application layer)
         .target(name: "EBJRRecipe", dependencies: [.product(name: "Yams", package: "Yams")]),
