@@ -54,8 +54,10 @@ public struct LogitsFile {
         }
     }
 
-    /// Reads logits from `url`: the dataset `dataset` must exist and be two-dimensional float32; the optional
-    /// attributes must agree with it (`count` = rows, one class name per column).
+    /// Reads logits from `url`: the dataset `dataset` must exist and be two-dimensional float32 with at least one
+    /// row and one column, every value finite (a NaN or infinite logit is an error naming its row and column);
+    /// the optional attributes must agree with it (`count` = rows, one class name per column). The shape is
+    /// validated against what the file can hold before the values are read (see `HDF5Dataset.shape()`).
     public static func read(from url: URL, dataset: String = "logits") throws -> LogitsFile {
         let file = try HDF5File.open(url)
         defer { try? file.close() }
@@ -64,11 +66,27 @@ public struct LogitsFile {
         guard shape.count == 2 else {
             throw CheckpointError.invalidLogits(file: url.path, detail: "'\(dataset)' has shape \(shape), expected [N, K]")
         }
+        guard shape[0] >= 1, shape[1] >= 1 else {
+            throw CheckpointError.invalidLogits(file: url.path, detail:
+                "'\(dataset)' has shape \(shape), expected [N, K] with N ≥ 1 and K ≥ 1")
+        }
         let stored = try logitsDataset.dataType()
         guard stored == .float32 else {
             throw CheckpointError.invalidLogits(file: url.path, detail: "'\(dataset)' holds \(stored), expected float32")
         }
+        if file.hasAttribute("count") {
+            let count = try file.int64Attribute("count")
+            guard count == shape[0] else {
+                throw CheckpointError.invalidLogits(file: url.path,
+                                                    detail: "attribute count is \(count) but '\(dataset)' has \(shape[0]) rows")
+            }
+        }
         let logits = try logitsDataset.readTensor(key: dataset)
+        let values = UnsafeBufferPointer(start: logits.data, count: logits.count)
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            throw CheckpointError.invalidLogits(file: url.path, detail:
+                "'\(dataset)' row \(bad / shape[1]) column \(bad % shape[1]) is \(values[bad]); logits must be finite")
+        }
         let split = file.hasAttribute("split") ? try file.stringAttribute("split") : nil
         var checksum: UInt64?
         if file.hasAttribute("input_checksum") {
@@ -78,13 +96,6 @@ public struct LogitsFile {
                                                     detail: "input_checksum '\(text)' is not 'fnv1a64:<16 hex digits>'")
             }
             checksum = value
-        }
-        if file.hasAttribute("count") {
-            let count = try file.int64Attribute("count")
-            guard count == shape[0] else {
-                throw CheckpointError.invalidLogits(file: url.path,
-                                                    detail: "attribute count is \(count) but '\(dataset)' has \(shape[0]) rows")
-            }
         }
         let classNames = file.contains("class_names") ? try file.dataset("class_names").readStrings() : []
         guard classNames.isEmpty || classNames.count == shape[1] else {

@@ -1,10 +1,19 @@
-/// Errors reading or preparing data; each names the file or item it concerns.
+/// Errors reading or preparing data; each names the file or item it concerns, and reads as one line.
 public enum DataError: Error, CustomStringConvertible, Equatable {
     case missingFile(path: String, hint: String)
     case unreadable(path: String, reason: String)
     case corruptCompression(path: String)
     case badMagic(path: String, expected: UInt32, found: UInt32)
     case truncated(path: String, expectedBytes: Int, actualBytes: Int)
+    /// The IDX header's dimensions cannot describe usable data (a dimension of 0, or more than
+    /// `IDXReader.maximumPayloadBytes` in total); `reason` says which.
+    case invalidDimensions(path: String, dimensions: [Int], reason: String)
+    /// The data is longer than the IDX header promises: `actualBytes` of them, or (nil) a gzip stream that
+    /// inflates past `expectedBytes`, where decompression stopped.
+    case excessData(path: String, expectedBytes: Int, actualBytes: Int?)
+    /// The file (`bytes` on disk, or nil: a gzip stream inflating past `limit` before its header was complete) is
+    /// larger than any acceptable IDX file.
+    case tooLarge(path: String, bytes: Int?, limit: Int)
     case countMismatch(images: String, imageCount: Int, labels: String, labelCount: Int)
     case labelOutOfRange(path: String, index: Int, label: Int, classes: Int)
     case unknownClass(name: String, known: [String])
@@ -20,6 +29,16 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
             "\(path): not an IDX file of the expected kind (magic 0x\(String(found, radix: 16)), expected 0x\(String(expected, radix: 16)))"
         case let .truncated(path, expected, actual):
             "\(path): truncated IDX data (header promises \(expected) bytes, file has \(actual))"
+        case let .invalidDimensions(path, dimensions, reason):
+            "\(path): IDX header has unusable dimensions \(dimensions) (\(reason))"
+        case let .excessData(path, expected, actual?):
+            "\(path): IDX data is \(actual) bytes but its header promises \(expected)"
+        case let .excessData(path, expected, nil):
+            "\(path): gzip stream inflates to more than the \(expected) bytes its IDX header promises (stopped there)"
+        case let .tooLarge(path, bytes?, limit):
+            "\(path): \(bytes) bytes is larger than any acceptable IDX file (limit \(limit) bytes)"
+        case let .tooLarge(path, nil, limit):
+            "\(path): gzip stream inflates to more than \(limit) bytes, larger than any acceptable IDX file (stopped there)"
         case let .countMismatch(images, ic, labels, lc):
             "\(images) has \(ic) images but \(labels) has \(lc) labels"
         case let .labelOutOfRange(path, index, label, classes):

@@ -2,13 +2,63 @@ import CHDF5
 
 /// A dataset: an n-dimensional array of numbers or strings, read and written whole.
 public final class HDF5Dataset: HDF5Object {
-    /// The dataset's shape (`[]` for a scalar), read without reading the data.
+    /// The dataset's shape (`[]` for a scalar), read without reading the data, and validated before anything is
+    /// allocated for it: rank at most `HDF5Limits.maximumRank`, element and byte counts without `Int` overflow
+    /// (`HDF5Error.invalidShape`), and a byte size the file can back (`HDF5Error.implausibleSize`):
+    /// - contiguous or compact data whose storage is allocated: at most the storage libhdf5 reports and at most the
+    ///   file's size (the values must be in the file);
+    /// - chunked, compressed, external or virtual data, or storage not yet allocated (fill values): at most
+    ///   `HDF5Limits.maximumDatasetBytes` (8 GiB unless `EBJR_MAX_DATASET_BYTES` says otherwise).
+    ///
+    /// Every reader of this type reads through it, so a shape it returns is safe to allocate.
     public func shape() throws -> [Int] {
         try HDF5.locked {
             let space = HDF5Handle(try checked(H5Dget_space(handle.id), "get dataspace of"), kind: .dataspace)
-            guard let shape = HDF5Dataspace.shape(of: space.id) else { throw failure("read shape of") }
+            let shape: [Int]
+            switch HDF5Dataspace.shape(of: space.id) {
+            case let .success(value): shape = value
+            case .failure(.library): throw failure("read shape of")
+            case let .failure(.invalid(detail)): throw HDF5Error.invalidShape(file: filePath, path: path, detail: detail)
+            }
+            let type = HDF5Handle(try checked(H5Dget_type(handle.id), "get datatype of"), kind: .datatype)
+            let elementSize = H5Tget_size(type.id)
+            guard elementSize > 0 else { throw failure("get datatype size of") }
+            let typeName = HDF5DataType(typeID: type.id).description
+            guard let bytes = shape.checkedByteCount(elementSize: elementSize) else {
+                throw HDF5Error.invalidShape(file: filePath, path: path, detail:
+                    "\(shape) of \(typeName) takes more bytes than can be counted (overflow)")
+            }
+            guard bytes > 0 else { return shape }
+            let (bound, limit) = try storageBound()
+            guard bytes <= limit else {
+                throw HDF5Error.implausibleSize(file: filePath, path: path, shape: shape, type: typeName, bytes: bytes,
+                                                bound: bound, limit: limit)
+            }
             return shape
         }
+    }
+
+    /// The largest byte size this dataset's values can credibly take, and what bounds it (see `shape()`).
+    /// Call under the lock.
+    private func storageBound() throws -> (bound: String, limit: Int) {
+        let unchecked = ("EBJR_MAX_DATASET_BYTES allows for chunked, compressed or unallocated data",
+                         HDF5Limits.maximumDatasetBytes)
+        let plist = HDF5Handle(try checked(H5Dget_create_plist(handle.id), "get creation properties of"),
+                               kind: .propertyList)
+        let layout = H5Pget_layout(plist.id)
+        guard layout == H5D_CONTIGUOUS || layout == H5D_COMPACT, H5Pget_external_count(plist.id) == 0,
+              H5Pget_nfilters(plist.id) == 0 else {
+            H5Eclear2(ebjr_H5E_DEFAULT())
+            return unchecked
+        }
+        let storage = H5Dget_storage_size(handle.id)
+        guard storage > 0 else {
+            H5Eclear2(ebjr_H5E_DEFAULT())
+            return unchecked
+        }
+        let fileSize = try fileSize()
+        if storage <= hsize_t(fileSize) { return ("its storage in the file holds", Int(clamping: storage)) }
+        return ("the whole file holds", fileSize)
     }
 
     /// The stored element type, read without reading the data.
@@ -19,7 +69,7 @@ public final class HDF5Dataset: HDF5Object {
         }
     }
 
-    /// Number of elements (product of the shape).
+    /// Number of elements (product of the shape, validated as `shape()` validates it).
     public func elementCount() throws -> Int { try shape().elementCount }
 
     /// All values, row-major. The stored type must be exactly `T`'s (`float32` for `Float`, …).
@@ -66,10 +116,11 @@ public final class HDF5Dataset: HDF5Object {
                 throw HDF5Error.typeMismatch(file: filePath, path: path, expected: "string", actual: stored.description)
             }
             let count = try elementCount()
-            guard let strings = HDF5Strings.read(count: count, storedType: type.id, { memoryType, buffer in
+            try checkGlobalHeap(beforeReading: type.id, path: path)
+            let result = HDF5Strings.read(count: count, storedType: type.id, maximumLength: try fileSize()) { memoryType, buffer in
                 H5Dread(handle.id, memoryType, ebjr_H5S_ALL(), ebjr_H5S_ALL(), ebjr_H5P_DEFAULT(), buffer)
-            }) else { throw failure("read strings of") }
-            return strings
+            }
+            return try strings(result, path: path, operation: "read strings of")
         }
     }
 

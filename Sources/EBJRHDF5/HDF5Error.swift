@@ -23,6 +23,15 @@ public enum HDF5Error: Error, Equatable, CustomStringConvertible {
     case typeMismatch(file: String, path: String, expected: String, actual: String)
     /// Stored or supplied shape does not fit the request.
     case shapeMismatch(file: String, path: String, expected: String, actual: [Int])
+    /// A stored dataspace that cannot be used: rank above `HDF5Limits.maximumRank`, or dimensions whose element or
+    /// byte count overflows `Int`. `detail` says which.
+    case invalidShape(file: String, path: String, detail: String)
+    /// A stored shape whose size (`bytes` in memory) is more than the file can hold or a limit allows: `bound`
+    /// names the bound (`its storage in the file holds`, `EBJR_MAX_DATASET_BYTES allows …`) and `limit` its value
+    /// in bytes. Nothing was allocated for it.
+    case implausibleSize(file: String, path: String, shape: [Int], type: String, bytes: Int, bound: String, limit: Int)
+    /// A stored value that cannot be decoded (a string longer than the file, …); `detail` says what is wrong.
+    case invalidValue(file: String, path: String, detail: String)
     /// An attribute's value is larger than HDF5's 64 KiB object-header limit; store it as a string dataset.
     case attributeTooLarge(file: String, path: String, name: String, bytes: Int)
     /// A name that HDF5 cannot store as one path component (empty, contains `/`, or is `.`).
@@ -46,6 +55,12 @@ public enum HDF5Error: Error, Equatable, CustomStringConvertible {
             "\(file): '\(path)' holds \(actual), expected \(expected)"
         case let .shapeMismatch(file, path, expected, actual):
             "\(file): '\(path)' has shape \(actual), expected \(expected)"
+        case let .invalidShape(file, path, detail):
+            "\(file): '\(path)' has an unusable shape (\(detail))"
+        case let .implausibleSize(file, path, shape, type, bytes, bound, limit):
+            "\(file): '\(path)' claims shape \(shape) of \(type) (\(bytes) bytes), more than \(bound) (\(limit) bytes)"
+        case let .invalidValue(file, path, detail):
+            "\(file): '\(path)' \(detail)"
         case let .attributeTooLarge(file, path, name, bytes):
             "\(file): attribute '\(name)' of '\(path)' would take \(bytes) bytes (limit 65536); store it as a string dataset"
         case let .invalidName(file, path, name):

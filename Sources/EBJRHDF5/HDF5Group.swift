@@ -25,11 +25,18 @@ public class HDF5Group: HDF5Object {
         }
     }
 
-    /// Names of the direct children (groups and datasets), in HDF5's name order (sorted bytewise).
+    /// Names of the direct children (groups and datasets), in HDF5's name order (sorted bytewise). The link count
+    /// libhdf5 reports comes from the file, so it must not exceed the file's size in bytes (every link takes more
+    /// than a byte) before anything is allocated for it (`HDF5Error.invalidValue`).
     public func childNames() throws -> [String] {
         try HDF5.locked {
             var info = H5G_info_t()
             try checked(H5Gget_info(handle.id, &info), "list")
+            let fileSize = try fileSize()
+            guard info.nlinks <= hsize_t(fileSize) else {
+                throw HDF5Error.invalidValue(file: filePath, path: path, detail:
+                    "claims \(info.nlinks) links, more than the file's \(fileSize) bytes can hold")
+            }
             return try (0..<info.nlinks).map { index in
                 let length = try checked(H5Lget_name_by_idx(handle.id, ".", H5_INDEX_NAME, H5_ITER_INC, index, nil, 0,
                                                             ebjr_H5P_DEFAULT()), "list")

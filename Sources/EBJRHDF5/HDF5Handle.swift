@@ -11,6 +11,9 @@ final class HDF5Handle {
     let id: hid_t
     let kind: Kind
     private var isOpen = true
+    /// For a file: the result of `HDF5GlobalHeap.problem` once it has been computed (`.some(nil)`: no problem).
+    /// Read and written under the lock.
+    var globalHeapProblem: String??
 
     /// Takes ownership of `id`, which must be valid (non-negative).
     init(_ id: hid_t, kind: Kind) {

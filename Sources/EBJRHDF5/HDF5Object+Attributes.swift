@@ -55,6 +55,11 @@ extension HDF5Object {
 
     /// Reads the attribute `name`. Integers of any width read as `int64`/`int64s`, floats as `double`/`doubles`;
     /// a scalar gives a single value, a one-dimensional attribute a list.
+    ///
+    /// The stored shape is validated before anything is allocated: rank and element count as for datasets
+    /// (`HDF5Error.invalidShape`), and a byte size no larger than the file, since the values are stored in it
+    /// (`HDF5Error.implausibleSize`); variable-length strings are checked for NULL (read as
+    /// "") and for a length no larger than the file (`HDF5Error.invalidValue`).
     public func attribute(_ name: String) throws -> HDF5AttributeValue {
         try HDF5.locked {
             guard hasAttribute(name) else {
@@ -65,18 +70,39 @@ extension HDF5Object {
                                        kind: .attribute)
             let type = HDF5Handle(try checked(H5Aget_type(attribute.id), operation), kind: .datatype)
             let space = HDF5Handle(try checked(H5Aget_space(attribute.id), operation), kind: .dataspace)
-            guard let shape = HDF5Dataspace.shape(of: space.id) else { throw failure(operation) }
+            let attributePath = path + "@" + name
+            let shape: [Int]
+            switch HDF5Dataspace.shape(of: space.id) {
+            case let .success(value): shape = value
+            case .failure(.library): throw failure(operation)
+            case let .failure(.invalid(detail)): throw HDF5Error.invalidShape(file: filePath, path: attributePath, detail: detail)
+            }
             let stored = HDF5DataType(typeID: type.id)
             guard shape.count <= 1 else {
-                throw HDF5Error.shapeMismatch(file: filePath, path: path + "@" + name, expected: "a scalar or a list",
+                throw HDF5Error.shapeMismatch(file: filePath, path: attributePath, expected: "a scalar or a list",
                                               actual: shape)
             }
             let isScalar = shape.isEmpty
             let count = shape.elementCount
+            // The values are stored in the file (object header or attribute heap), so they cannot take more bytes
+            // than the file has: checked before anything is allocated for them.
+            let fileSize = try fileSize()
+            let elementSize = H5Tget_size(type.id)
+            guard elementSize > 0 else { throw failure(operation) }
+            guard let bytes = shape.checkedByteCount(elementSize: elementSize) else {
+                throw HDF5Error.invalidShape(file: filePath, path: attributePath, detail:
+                    "\(shape) of \(stored) takes more bytes than can be counted (overflow)")
+            }
+            guard bytes <= fileSize else {
+                throw HDF5Error.implausibleSize(file: filePath, path: attributePath, shape: shape, type: stored.description,
+                                                bytes: bytes, bound: "the whole file holds", limit: fileSize)
+            }
             if stored == .string {
-                guard let strings = HDF5Strings.read(count: count, storedType: type.id, { memoryType, buffer in
+                try checkGlobalHeap(beforeReading: type.id, path: attributePath)
+                let result = HDF5Strings.read(count: count, storedType: type.id, maximumLength: fileSize) { memoryType, buffer in
                     H5Aread(attribute.id, memoryType, buffer)
-                }) else { throw failure(operation) }
+                }
+                let strings = try strings(result, path: attributePath, operation: operation)
                 return isScalar ? .string(strings[0]) : .strings(strings)
             }
             if stored.isInteger {
@@ -87,7 +113,7 @@ extension HDF5Object {
                 let values: [Double] = try readNumbers(attribute.id, count: count, operation: operation)
                 return isScalar ? .double(values[0]) : .doubles(values)
             }
-            throw HDF5Error.typeMismatch(file: filePath, path: path + "@" + name,
+            throw HDF5Error.typeMismatch(file: filePath, path: attributePath,
                                          expected: "string, integer or float", actual: stored.description)
         }
     }

@@ -33,6 +33,43 @@ public class HDF5Object {
         return result
     }
 
+    /// The size of the file in bytes, as libhdf5 sees it (the bound for anything the file claims to store).
+    /// Call under the lock.
+    func fileSize() throws -> Int {
+        var size: hsize_t = 0
+        try checked(H5Fget_filesize(fileHandle.id, &size), "get file size of")
+        return Int(clamping: size)
+    }
+
+    /// Throws `invalidValue` naming `path` if the file's global heap, where variable-length strings live, is
+    /// damaged (see `HDF5GlobalHeap`): libhdf5 would read past it. Checked once per open file, before reading
+    /// variable-length strings of `type`; files opened for writing (whose heap libhdf5 itself is writing) are not
+    /// checked. Call under the lock.
+    func checkGlobalHeap(beforeReading type: hid_t, path: String) throws {
+        guard H5Tis_variable_str(type) > 0 else { return }
+        var intent: UInt32 = 0
+        guard H5Fget_intent(fileHandle.id, &intent) >= 0, intent == ebjr_H5F_ACC_RDONLY() else {
+            H5Eclear2(ebjr_H5E_DEFAULT())
+            return
+        }
+        if fileHandle.globalHeapProblem == nil {
+            fileHandle.globalHeapProblem = .some(HDF5GlobalHeap.problem(inFileAt: filePath))
+        }
+        if case let .some(.some(problem)) = fileHandle.globalHeapProblem {
+            throw HDF5Error.invalidValue(file: filePath, path: path, detail: "cannot be read: \(problem)")
+        }
+    }
+
+    /// The strings `HDF5Strings.read` gives, or its failure as an `HDF5Error` naming `path` and `operation`.
+    /// Call under the lock.
+    func strings(_ result: Result<[String], HDF5Dataspace.Problem>, path: String, operation: String) throws -> [String] {
+        switch result {
+        case let .success(strings): return strings
+        case .failure(.library): throw failure(operation, path: path)
+        case let .failure(.invalid(detail)): throw HDF5Error.invalidValue(file: filePath, path: path, detail: detail)
+        }
+    }
+
     /// Throws unless `name` is a usable relative path: non-empty components, none `.`; with `isNested` false,
     /// a single component.
     func validate(name: String, isNested: Bool = false) throws {

@@ -25,32 +25,53 @@ enum HDF5Strings {
     }
 
     /// Reads `count` strings stored with datatype `storedType` through `read(memoryType, buffer)` (an `H5Dread`
-    /// or `H5Aread`). Returns nil if the read failed (the error stack is left for the caller).
-    static func read(count: Int, storedType: hid_t,
-                     _ read: (_ memoryType: hid_t, _ buffer: UnsafeMutableRawPointer) -> herr_t) -> [String]? {
-        guard count > 0 else { return [] }
+    /// or `H5Aread`). Fails with `.library` if the read failed (the error stack is left for the caller), with
+    /// `.invalid` if the strings cannot be what the file holds: `count × size` of fixed-length strings overflows,
+    /// or a variable-length string is longer than `maximumLength` bytes (the file's size: its text must be in the
+    /// file). A NULL variable-length string (written by some tools for an empty value) reads as "". Invalid UTF-8 is
+    /// repaired, never trusted.
+    static func read(count: Int, storedType: hid_t, maximumLength: Int,
+                     _ read: (_ memoryType: hid_t, _ buffer: UnsafeMutableRawPointer) -> herr_t)
+        -> Result<[String], HDF5Dataspace.Problem> {
+        guard count > 0 else { return .success([]) }
         let memoryType = H5Tcopy(storedType)
-        guard memoryType >= 0 else { return nil }
+        guard memoryType >= 0 else { return .failure(.library) }
         defer { H5Tclose(memoryType) }
         if H5Tis_variable_str(storedType) > 0 {
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
             let status = pointers.withUnsafeMutableBytes { read(memoryType, $0.baseAddress!) }
-            guard status >= 0 else { return nil }
+            guard status >= 0 else { return .failure(.library) }
             defer { for pointer in pointers where pointer != nil { H5free_memory(pointer) } }
-            return pointers.map { $0.map { String(cString: $0) } ?? "" }
+            var strings: [String] = []
+            strings.reserveCapacity(count)
+            for (index, pointer) in pointers.enumerated() {
+                guard let pointer else { strings.append(""); continue }
+                let length = strnlen(pointer, maximumLength + 1)
+                guard length <= maximumLength else {
+                    return .failure(.invalid("string \(index) is longer than the file (\(maximumLength) bytes)"))
+                }
+                strings.append(pointer.withMemoryRebound(to: UInt8.self, capacity: length) {
+                    String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+                })
+            }
+            return .success(strings)
         }
         let size = H5Tget_size(storedType)
-        guard size > 0 else { return nil }
-        var bytes = [UInt8](repeating: 0, count: count * size)
+        guard size > 0 else { return .failure(.library) }
+        let (total, overflow) = count.multipliedReportingOverflow(by: size)
+        guard !overflow, total <= maximumLength else {
+            return .failure(.invalid("\(count) strings of \(size) bytes are more than the file holds (\(maximumLength) bytes)"))
+        }
+        var bytes = [UInt8](repeating: 0, count: total)
         let status = bytes.withUnsafeMutableBytes { read(memoryType, $0.baseAddress!) }
-        guard status >= 0 else { return nil }
+        guard status >= 0 else { return .failure(.library) }
         let isSpacePadded = H5Tget_strpad(storedType) == H5T_STR_SPACEPAD
-        return (0..<count).map { index in
+        return .success((0..<count).map { index in
             var slot = bytes[(index * size)..<((index + 1) * size)]
             if let end = slot.firstIndex(of: 0) { slot = slot[..<end] }
             if isSpacePadded { while slot.last == UInt8(ascii: " ") { slot = slot.dropLast() } }
             return String(decoding: slot, as: UTF8.self)
-        }
+        })
     }
 
     /// Bytes taken by `strings` as UTF-8 with terminators (for the attribute size limit).

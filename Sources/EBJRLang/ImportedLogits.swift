@@ -11,7 +11,13 @@ import EBJREvaluation
 /// - sequence: `logits [N, L, V]`, `lengths [N]` (steps in `0…L`), optional `tokens [N, L]`, `references [N, R]` and
 ///   `deep_tokens [N, R']` (padded with −1), or `deep_correct [N]`.
 /// Floats may be float32 or float64, integers int32/int64/uint8/uint64. Every problem is one `LangError.importedLogits`
-/// line naming the file and the dataset.
+/// line naming the file and the dataset (or an `HDF5Error` naming both, for a file that cannot be read at all).
+///
+/// Nothing in the file is trusted: shapes are validated before any values are read (rank, overflow, and what the
+/// file can hold: `HDF5Dataset.shape()`), every logit used must be finite as float32 (NaN, ±∞ and float64 values
+/// beyond float32's range are errors naming the dataset and the position; sequence steps at or after a row's length
+/// are padding and not checked), lengths lie in `0…L`, labels and tokens are in range, and `flops`/`deep_flops`
+/// are finite and non-negative.
 public struct ImportedLogits: Sendable {
     public static let formatName = "ebjr-routing-logits"
     public static let formatVersion: Int64 = 1
@@ -54,9 +60,14 @@ public struct ImportedLogits: Sendable {
         }
         let splits = try file.childNames().filter { ["validation", "test"].contains($0) }
         let reader = Reader(path: path)
+        func cost(_ name: String) throws -> Double? {
+            guard file.hasAttribute(name) else { return nil }
+            let value = try file.doubleAttribute(name)
+            guard value.isFinite, value >= 0 else { throw fail("attribute \(name) is \(value); expected a finite number ≥ 0") }
+            return value
+        }
         var result = ImportedLogits(path: path, content: .sequence([:]),
-                                    flops: file.hasAttribute("flops") ? try file.doubleAttribute("flops") : nil,
-                                    deepFLOPs: file.hasAttribute("deep_flops") ? try file.doubleAttribute("deep_flops") : nil,
+                                    flops: try cost("flops"), deepFLOPs: try cost("deep_flops"),
                                     endToken: file.hasAttribute("end_token") ? Int(try file.int64Attribute("end_token")) : nil)
         switch kind {
         case "classification":
@@ -111,6 +122,23 @@ public struct ImportedLogits: Sendable {
             }
         }
 
+        /// `values` as float32, each of which must be finite (NaN, ±∞ and float64 values beyond float32's range are
+        /// errors naming `split/name` and the position in `shape`).
+        func finiteFloats(_ values: [Double], _ shape: [Int], _ split: String, _ name: String) throws -> [Float] {
+            let floats = values.map(Float.init)
+            if let bad = floats.firstIndex(where: { !$0.isFinite }) {
+                throw fail("'\(split)/\(name)'\(position(bad, shape)) is \(values[bad]); logits must be finite (as float32)")
+            }
+            return floats
+        }
+
+        /// The row-major index `flat` in `shape` as `[i, j, …]`.
+        func position(_ flat: Int, _ shape: [Int]) -> String {
+            var rest = flat, indices: [Int] = []
+            for dim in shape.reversed() { indices.append(dim > 0 ? rest % dim : 0); rest = dim > 0 ? rest / dim : 0 }
+            return "[" + indices.reversed().map(String.init).joined(separator: ", ") + "]"
+        }
+
         func rows(_ values: [Int], _ shape: [Int]) -> [[Int]] {
             let width = shape.count > 1 ? shape[1] : 1
             return (0..<shape[0]).map { n in Array(values[(n * width)..<((n + 1) * width)]).filter { $0 >= 0 } }
@@ -120,6 +148,7 @@ public struct ImportedLogits: Sendable {
             let (shape, values) = try numbers(group, split, "logits")!
             guard shape.count == 2, shape[0] > 0, shape[1] > 1 else { throw fail("'\(split)/logits' has shape \(shape), expected [N, K] with N ≥ 1, K ≥ 2") }
             let (n, k) = (shape[0], shape[1])
+            let floats = try finiteFloats(values, shape, split, "logits")
             let labels = try integers(group, split, "labels", shape: [n])!.values
             if let bad = labels.firstIndex(where: { !(0..<k).contains($0) }) {
                 throw fail("'\(split)/labels'[\(bad)] = \(labels[bad]) is not a class index in 0..<\(k)")
@@ -127,14 +156,15 @@ public struct ImportedLogits: Sendable {
             var deepLogits: Logits?
             if let (deepShape, deepValues) = try numbers(group, split, "deep_logits", required: false) {
                 try check(deepShape, [n, k], "\(split)/deep_logits")
-                deepLogits = try Logits(values: deepValues.map(Float.init), count: n, classCount: k, what: "\(split)/deep_logits")
+                deepLogits = try Logits(values: finiteFloats(deepValues, deepShape, split, "deep_logits"), count: n, classCount: k,
+                                        what: "\(split)/deep_logits")
             }
             let deepPredictions = try integers(group, split, "deep_predictions", shape: [n], required: false)?.values
             if let bad = deepPredictions?.firstIndex(where: { !(0..<k).contains($0) }) {
                 throw fail("'\(split)/deep_predictions'[\(bad)] = \(deepPredictions![bad]) is not a class index in 0..<\(k)")
             }
             return ImportedClassificationSplit(
-                logits: try Logits(values: values.map(Float.init), count: n, classCount: k, what: "\(split)/logits"),
+                logits: try Logits(values: floats, count: n, classCount: k, what: "\(split)/logits"),
                 labels: labels, deepLogits: deepLogits, deepPredictions: deepPredictions)
         }
 
@@ -159,8 +189,12 @@ public struct ImportedLogits: Sendable {
             let references = try integers(group, split, "references", shape: [n, nil], required: false).map { rows($0.values, $0.shape) }
             let deepOutputs = try integers(group, split, "deep_tokens", shape: [n, nil], required: false).map { rows($0.values, $0.shape) }
             let deepCorrect = try integers(group, split, "deep_correct", shape: [n], required: false)?.values.map { $0 != 0 }
-            return ImportedSequenceSplit(logits: SequenceLogits(logits: values.map(Float.init), shape: shape, lengths: lengths, tokens: tokens),
-                                         references: references, deepOutputs: deepOutputs, deepCorrect: deepCorrect)
+            let logits = SequenceLogits(logits: values.map(Float.init), shape: shape, lengths: lengths, tokens: tokens)
+            if let (row, step, token) = logits.firstNonFiniteLogit() {
+                throw fail("'\(split)/logits'[\(row), \(step), \(token)] is \(values[(row * l + step) * shape[2] + token]) "
+                    + "(within lengths[\(row)] = \(lengths[row])); logits must be finite (as float32)")
+            }
+            return ImportedSequenceSplit(logits: logits, references: references, deepOutputs: deepOutputs, deepCorrect: deepCorrect)
         }
     }
 }

@@ -19,6 +19,23 @@ public struct SequenceLogits: Sendable {
         self.tokens = tokens
     }
 
+    /// The first logit that is NaN or infinite among the steps actually decoded (`t < lengths[n]`; padding is
+    /// ignored), as (sequence, step, token), or nil when all are finite. Scores of finite logits are finite (or
+    /// `+∞` for an empty sequence), which threshold selection relies on: a NaN score compares unequal to itself and
+    /// would never advance a scan over sorted scores. Readers of files (`ImportedLogits`) reject such logits.
+    public func firstNonFiniteLogit() -> (sequence: Int, step: Int, token: Int)? {
+        let v = vocabularySize
+        return logits.withUnsafeBufferPointer { all in
+            for n in 0..<count {
+                let start = n * maxLength * v
+                for offset in 0..<(lengths[n] * v) where !all[start + offset].isFinite {
+                    return (n, offset / v, offset % v)
+                }
+            }
+            return nil
+        }
+    }
+
     /// Token statistics of sequence `n`.
     public func statistics(_ n: Int) -> TokenStatistics {
         let start = n * maxLength * vocabularySize, v = vocabularySize

@@ -50,16 +50,31 @@ public struct RecipeNode {
         return s
     }
 
+    /// The integer value; a number too large for `Int` (`99999999999999999999`) is an `invalidValue` error, never
+    /// a wrap-around or a trap.
     public func int() throws -> Int? {
         guard isPresent, let node else { return nil }
-        guard let s = node.scalar?.string, let v = Int(s) else { throw wrongType("an integer") }
-        return v
+        guard let s = node.scalar?.string else { throw wrongType("an integer") }
+        return try Self.integer(s, orThrow: self, expected: "an integer")
     }
 
+    /// The numeric value, which must be finite (`.nan`, `.inf` and `1e400` are `invalidValue` errors).
     public func double() throws -> Double? {
         guard isPresent, let node else { return nil }
         guard let s = node.scalar?.string, let v = Double(s) else { throw wrongType("a number") }
+        guard v.isFinite else { throw invalid("is \(s), expected a finite number") }
         return v
+    }
+
+    /// `text` as an `Int`: a wrong-type error from `node` if it is not an integer, an out-of-range error if it is
+    /// one that does not fit.
+    static func integer(_ text: String, orThrow node: RecipeNode, expected: String) throws -> Int {
+        if let value = Int(text) { return value }
+        let digits = text.first == "-" || text.first == "+" ? text.dropFirst() : Substring(text)
+        if !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            throw node.invalid("is \(text), outside the integer range \(Int.min)…\(Int.max)")
+        }
+        throw node.wrongType(expected)
     }
 
     public func bool() throws -> Bool? {
@@ -79,7 +94,7 @@ public struct RecipeNode {
 
     public func intList() throws -> [Int]? {
         try stringList().map { items in
-            try items.map { guard let v = Int($0) else { throw wrongType("a list of integers") }; return v }
+            try items.map { try Self.integer($0, orThrow: self, expected: "a list of integers") }
         }
     }
 
@@ -100,13 +115,44 @@ public enum RecipeDocument {
         return text
     }
 
-    /// The root node of recipe text (`file` names it in messages).
+    /// Most YAML nodes a recipe may have once its aliases are expanded. A real recipe has a few hundred; the limit
+    /// keeps an alias bomb (`a: &a [x, x]`, `b: &b [*a, *a]`, … — a kilobyte that expands to billions of nodes)
+    /// from hanging or exhausting memory in whatever walks or re-serialises the tree (`model.layers` is decoded that
+    /// way).
+    public static let maximumNodes = 100_000
+
+    /// The root node of recipe text (`file` names it in messages). The document's node count, aliases expanded,
+    /// must be at most `maximumNodes` (`RecipeError.tooLarge`); counting stops as soon as it is exceeded, so the
+    /// check itself cannot hang.
     public static func root(text: String, file: String) throws -> RecipeNode {
         let node: Node?
         do { node = try Yams.compose(yaml: text) } catch {
             throw RecipeError.syntax(file: file, reason: "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)")
         }
+        if let node, let line = firstNodeBeyondLimit(node, limit: maximumNodes) {
+            throw RecipeError.tooLarge(file: file, line: line, limit: maximumNodes)
+        }
         return RecipeNode(file: file, path: "", node: node)
+    }
+
+    /// Counts the nodes of `root` with aliases expanded (each use of an alias counts its whole anchored value), with
+    /// an explicit stack (no recursion on deep documents). Returns nil within `limit`, else the line (1-based, nil
+    /// when unknown → 0) of the node that went past it; visits at most `limit + 1` nodes.
+    static func firstNodeBeyondLimit(_ root: Node, limit: Int) -> Int? {
+        var stack = [root], visited = 0
+        while let node = stack.popLast() {
+            visited += 1
+            if visited > limit { return node.mark?.line ?? 0 }
+            switch node {
+            case let .mapping(mapping):
+                for (key, value) in mapping { stack.append(key); stack.append(value) }
+            case let .sequence(sequence):
+                stack.append(contentsOf: sequence)
+            case .scalar, .alias:
+                break
+            }
+        }
+        return nil
     }
 
     /// `path` as written when absolute or existing from the working directory, else relative to the recipe's folder.
