@@ -34,9 +34,8 @@ extension TrainOptions {
 
     /// Trains the recipe (any task) and prints one summary line.
     func train() throws {
-        var workflow = TrainingWorkflow(options: .init(resume: resume, epochs: epochs, alpha: alpha, checkpoint: output, quiet: quiet,
+        let workflow = TrainingWorkflow(options: .init(resume: resume, epochs: epochs, alpha: alpha, checkpoint: output, quiet: quiet,
                                                        trainMissingTeacher: !noTeacherTraining))
-        workflow.log = quiet ? { _ in } : logLine
         let outcome = try workflow.run(recipePath: recipe)
         print(TrainingSummary.line(recipe: recipe, outcome: outcome))
     }

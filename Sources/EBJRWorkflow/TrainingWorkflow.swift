@@ -88,7 +88,7 @@ public struct TrainingWorkflow {
     func makeTask(_ recipe: TrainingRecipe) throws -> TrainingTask {
         switch (recipe.data, recipe.model) {
         case let (.cmudict(lexicon, validationWords), .g2p(config)):
-            let dataset = try G2PExperiment.loadDataset(lexiconPath: lexicon, log: { if !options.quiet { log($0) } })
+            let dataset = try G2PExperiment.loadDataset(lexiconPath: lexicon, log: log)
             let train = recipe.trainLimit.map { Array(dataset.train.prefix($0)) } ?? dataset.train
             let task = G2PTask(config: config, train: train, validation: dataset.validation, validationWords: validationWords,
                                batchSize: recipe.training.batchSize, dropout: recipe.dropout, seed: recipe.seed)

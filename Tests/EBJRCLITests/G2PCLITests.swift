@@ -45,11 +45,12 @@ import _EBJRTestSupport
             let result = try TestSupport.ebjr(["train", dir.appendingPathComponent("tiny-\(name).yaml").path], environment: ["EBJR_THREADS": "1"])
             #expect(result.status == 0, "\(result.standardError)")
             #expect(result.standardOutput.contains("checkpoint \(dir.path)/tiny-\(name).h5"))
-            #expect(result.standardError.contains("tiny-\(name) epoch 1/1"))  // plain progress lines off a terminal
+            #expect(result.standardError.contains("epoch 1/1: loss"))  // plain lines off a terminal
         }
         let resumed = try TestSupport.ebjr(["train", dir.appendingPathComponent("tiny-swift.yaml").path, "--resume",
                                             "\(dir.path)/tiny-swift.h5", "--epochs", "2", "--quiet"], environment: ["EBJR_THREADS": "1"])
-        #expect(resumed.status == 0 && resumed.standardOutput.contains("1 epochs run"), "\(resumed.standardError)")
+        #expect(resumed.status == 0 && resumed.standardError.contains("resumed from") && resumed.standardOutput.contains("validation WER"),
+                "\(resumed.standardError)")
         let result = try TestSupport.ebjr(["evaluate", elang, "--quiet"], environment: ["EBJR_THREADS": "1"])
         #expect(result.status == 0, "\(result.standardError)")
         #expect(result.standardOutput.contains("sequence-log-probability") && result.standardOutput.contains("report: \(dir.path)/report/report.md"))
