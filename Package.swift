@@ -30,12 +30,12 @@ let package = Package(
         .target(name: "EBJRKernels"),
         .target(name: "EBJRTensor", dependencies: ["EBJRKernels"]),
         .target(name: "EBJRNN", dependencies: ["EBJRTensor", "EBJRKernels"]),
-        .target(name: "EBJROptimizers", dependencies: ["EBJRTensor", "EBJRNN"]),
+        .target(name: "EBJROptimizers", dependencies: ["EBJRKernels", "EBJRTensor", "EBJRNN"]),
 
         // Storage and data
         .target(name: "EBJRFiles"),
         .target(name: "EBJRHDF5", dependencies: ["CHDF5", "EBJRFiles"]),
-        .target(name: "EBJRData", dependencies: ["CZlib", "EBJRHDF5", "EBJRTensor"]),
+        .target(name: "EBJRData", dependencies: ["CZlib", "EBJRFiles", "EBJRHDF5", "EBJRTensor"]),
         .target(name: "EBJRCheckpoint", dependencies: ["EBJRFiles", "EBJRHDF5", "EBJRTensor", "EBJRNN", "EBJROptimizers", "EBJRRouting"]),
 
         // Routing (pure) -> evaluation (reports)
@@ -49,7 +49,7 @@ let package = Package(
                 dependencies: ["EBJRTensor", "EBJRNN", "EBJRRouting", "EBJRCheckpoint", "EBJRData", "EBJRHDF5",
                                "EBJREvaluation", "EBJRFiles", "EBJRTraining"]),
         .target(name: "EBJRExport",
-                dependencies: ["EBJRNN", "EBJRCheckpoint", "EBJREvaluation", "EBJRRouting", "EBJRFiles",
+                dependencies: ["EBJRTensor", "EBJRNN", "EBJRCheckpoint", "EBJREvaluation", "EBJRRouting", "EBJRFiles",
                                .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["Generated/README.md"],
                 resources: [.copy("NotebookCells")]),
@@ -60,7 +60,7 @@ let package = Package(
                 dependencies: ["EBJRTensor", "EBJRNN", "EBJRData", "EBJRCheckpoint", "EBJRRouting", "EBJREvaluation", "EBJRFiles",
                                "EBJRRecipe", "EBJRTraining", "EBJRLang", .product(name: "Yams", package: "Yams")]),
         // The benchmark against PyTorch / OpenBLAS (Swift side and the Python subprocess)
-        .target(name: "EBJRBenchmark", dependencies: ["EBJRKernels", "EBJRTensor", "EBJRNN", "EBJROptimizers", "EBJRData"]),
+        .target(name: "EBJRBenchmark", dependencies: ["EBJRKernels", "EBJRTensor", "EBJRNN", "EBJROptimizers", "EBJRData", "EBJRRouting"]),
 
         // Umbrella and CLI
         .target(name: "EBJR",
@@ -71,11 +71,11 @@ let package = Package(
                           dependencies: ["EBJR", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Tests
-        .target(name: "_EBJRTestSupport", dependencies: ["EBJR"], path: "Tests/_EBJRTestSupport"),
+        .target(name: "_EBJRTestSupport", dependencies: ["EBJR", "EBJRTensor", "EBJRRouting", "EBJREvaluation"], path: "Tests/_EBJRTestSupport"),
         .testTarget(name: "EBJRTensorTests", dependencies: ["EBJRTensor", "EBJRKernels", "_EBJRTestSupport"]),
-        .testTarget(name: "EBJRNNTests", dependencies: ["EBJRNN", "EBJROptimizers", "_EBJRTestSupport"]),
+        .testTarget(name: "EBJRNNTests", dependencies: ["EBJRNN", "EBJRTensor", "EBJROptimizers", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRDataTests", dependencies: ["EBJRData", "_EBJRTestSupport"]),
-        .testTarget(name: "EBJRCheckpointTests", dependencies: ["EBJRCheckpoint", "EBJRHDF5", "_EBJRTestSupport"]),
+        .testTarget(name: "EBJRCheckpointTests", dependencies: ["EBJRCheckpoint", "EBJRFiles", "EBJRNN", "EBJROptimizers", "EBJRTensor", "EBJRHDF5", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRRoutingTests", dependencies: ["EBJRRouting", "EBJREvaluation", "EBJRFiles", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRTrainingTests", dependencies: ["EBJRTraining", "EBJRTensor", "EBJRNN", "EBJROptimizers", "EBJRData",
                                                              "EBJRCheckpoint", "EBJRRouting", "_EBJRTestSupport"]),
@@ -83,8 +83,8 @@ let package = Package(
         .testTarget(name: "EBJRWorkflowTests", dependencies: ["EBJRWorkflow", "EBJRTraining", "EBJRLang", "EBJRRecipe", "EBJRNN",
                                                              "EBJRCheckpoint", "EBJRData", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRBenchmarkTests", dependencies: ["EBJRBenchmark", "_EBJRTestSupport"]),
-        .testTarget(name: "EBJRExportTests", dependencies: ["EBJRExport", "EBJREvaluation", "EBJRRouting", "_EBJRTestSupport"]),
-        .testTarget(name: "EBJRCLITests", dependencies: ["_EBJRTestSupport"]),
+        .testTarget(name: "EBJRExportTests", dependencies: ["EBJRExport", "EBJRNN", "EBJRTensor", "EBJREvaluation", "EBJRRouting", "_EBJRTestSupport"]),
+        .testTarget(name: "EBJRCLITests", dependencies: ["EBJR", "_EBJRTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -4,6 +4,7 @@ import EBJRTensor
 import EBJRNN
 import EBJROptimizers
 import EBJRData
+import EBJRRouting
 
 /// Batch-1 latency statistics in microseconds.
 public struct LatencyStatistics: Codable, Sendable, Equatable {
@@ -20,7 +21,7 @@ public struct LatencyStatistics: Codable, Sendable, Equatable {
     /// Median and 90th percentile of `samples` (µs).
     public init(samples: [Double]) {
         let sorted = samples.sorted()
-        median = sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+        median = EBJRRouting.median(sorted)
         p90 = sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.9))]
         calls = sorted.count
     }
@@ -118,7 +119,7 @@ public enum BenchmarkModel: String, CaseIterable, Sendable {
     var isFlat: Bool { self != .cnn }
 }
 
-/// The Swift half of `ebjr bench` (METHOD.md §11): training, batch-1 latency, batch-256 throughput and GEMM,
+/// The Swift half of `ebjr bench` (docs/method.md §11): training, batch-1 latency, batch-256 throughput and GEMM,
 /// timed like `benchmarks/pytorch_reference.py`.
 public struct SwiftBenchmark {
     /// The key of the side model + energy + routing decision measurement.
@@ -189,7 +190,7 @@ public struct SwiftBenchmark {
                 let (done, seconds) = Self.runCapped(steps, maxSeconds: settings.maxPassSeconds, step)
                 rates.append(Double(done * 128) / seconds)
             }
-            result[model.key] = Self.median(rates)
+            result[model.key] = median(rates)
             log(String(format: "train %@: %.0f samples/s (%d steps x %d)", model.key, result[model.key]!, steps, settings.passes))
         }
         return result
@@ -276,7 +277,7 @@ public struct SwiftBenchmark {
                 let (done, seconds) = Self.runCapped(calls, maxSeconds: .infinity, body)
                 return Double(done * 256) / seconds
             }
-            result[key] = Self.median(rates)
+            result[key] = median(rates)
             log(String(format: "throughput b256 %@: %.0f samples/s", key, result[key]!))
         }
         return result
@@ -300,7 +301,7 @@ public struct SwiftBenchmark {
                 let (done, seconds) = Self.runCapped(calls, maxSeconds: .infinity, body)
                 return Double(done) * flops / seconds
             }
-            result[shape.key] = Self.median(rates)
+            result[shape.key] = median(rates)
             log(String(format: "gemm %@: %.1f GFLOP/s", shape.key, result[shape.key]!))
         }
         return result
@@ -333,11 +334,6 @@ public struct SwiftBenchmark {
         return max(1, Int((Double(calls) * targetSeconds / elapsed).rounded()))
     }
 
-    static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        guard !sorted.isEmpty else { return 0 }
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-    }
 }
 
 /// Datasets kept between the sections of one benchmark run.

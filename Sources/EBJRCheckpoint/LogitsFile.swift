@@ -1,3 +1,4 @@
+import EBJRFiles
 import EBJRHDF5
 import EBJRTensor
 import Foundation

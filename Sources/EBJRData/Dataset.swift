@@ -1,4 +1,5 @@
 import Foundation
+import EBJRFiles
 
 /// An in-memory classification dataset: `count` samples of `sampleShape` Float32 features and integer labels.
 public struct Dataset: Sendable {
@@ -47,8 +48,10 @@ public struct Dataset: Sendable {
     /// 64-bit FNV-1a over the raw Float32 feature bytes in sample order (what a logits file records as
     /// `input_checksum`, so that logits can be checked against the inputs they were computed on).
     public var checksum: UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        features.withUnsafeBytes { raw in for byte in raw { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 } }
-        return hash
+        features.withUnsafeBytes { raw -> UInt64 in
+            var hasher = FNV1a64()
+            hasher.update(raw)
+            return hasher.value
+        }
     }
 }

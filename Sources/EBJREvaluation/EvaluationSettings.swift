@@ -1,6 +1,6 @@
 import EBJRRouting
 
-/// How thresholds are chosen on validation (METHOD §7), or a threshold given outright.
+/// How thresholds are chosen on validation (docs/method.md §7), or a threshold given outright.
 public enum SelectionCriterion: Hashable, Sendable, Codable, CustomStringConvertible {
     /// `τ` = the `q`-quantile of validation scores.
     case targetAcceptance(Double)

@@ -81,7 +81,7 @@ public enum MarkdownReport {
             }
         }
 
-        md += "\n### Bounds on test (METHOD §8)\n\n"
+        md += "\n### Bounds on test (docs/method.md §8)\n\n"
         md += "Exact: A_joint = q·a_S + (1 − q)·a_D^routed. Knowing only A_D: q·a_S + max(0, A_D − q) ≤ A_joint ≤ q·a_S + min(1 − q, A_D); "
             + "loss ≤ q·(1 − a_S). Oracle: best accuracy of any router with the same routing budget, and at any cost.\n\n"
         md += "| score | criterion | q | a_S | a_D^acc | A_joint | identity | lower | upper | loss | loss ≤ | oracle @ budget | oracle ceiling | joint beats deep |\n"
@@ -115,7 +115,7 @@ public enum MarkdownReport {
         let guaranteed = side.scores.flatMap { s in s.operatingPoints.compactMap { p in p.selection.map { (s, p, $0) } } }
         if !guaranteed.isEmpty {
             md += "\n### Finite-sample selections: validation bound vs realised test loss\n\n"
-            md += "*harmful-rate* (Learn-Then-Test, METHOD §7): with probability ≥ 1 − δ, A_D − A_joint ≤ ε. "
+            md += "*harmful-rate* (Learn-Then-Test, docs/method.md §7): with probability ≥ 1 − δ, A_D − A_joint ≤ ε. "
                 + "*selective-risk* is the **weaker promise**: it bounds only the side model's error among accepted samples, "
                 + "not the joint model's loss.\n\n"
             md += "| score | kind | ε | δ | thresholds tested | val harmful | val upper bound | val acceptance | test loss (pp) | test side error on accepted | promise kept on test |\n"

@@ -1,6 +1,6 @@
 import EBJRRouting
 
-/// Resampling a split to a chosen workload mix: a given share of in-subset samples (METHOD §3: "most data,
+/// Resampling a split to a chosen workload mix: a given share of in-subset samples (docs/method.md §3: "most data,
 /// e.g. 70%, belongs to a few popular classes").
 public enum WorkloadMix {
     /// Draws indices without replacement so that a fraction `share` of them are in-subset.

@@ -153,7 +153,7 @@ enum NotebookContent {
             ## Bounds
 
             Notation on one split: q acceptance, a_S the side model's accuracy on accepted inputs, A_D the deep \
-            model's accuracy, a_D^acc / a_D^routed its accuracy on accepted / routed inputs (METHOD §8).
+            model's accuracy, a_D^acc / a_D^routed its accuracy on accepted / routed inputs (docs/method.md §8).
 
             - **Identity** (exact): A_joint = q·a_S + (1 − q)·a_D^routed, and A_D − A_joint = q·(a_D^acc − a_S): the \
             joint model beats the deep model exactly when the side model is more accurate than the deep one on the \

@@ -4,7 +4,7 @@ import EBJRCheckpoint
 
 /// What an ONNX export adds to the plain `input → logits` graph: the routing outputs and the metadata.
 public struct ONNXExportOptions: Equatable, Sendable {
-    /// The energy score of METHOD.md §2 as extra graph outputs.
+    /// The energy score of docs/method.md §2 as extra graph outputs.
     public struct EnergyOutput: Equatable, Sendable {
         /// Temperature `T > 0` of `E_T(z) = −T · log Σ_k exp(z_k / T)`.
         public var temperature: Float

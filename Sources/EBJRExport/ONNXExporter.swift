@@ -9,7 +9,7 @@ import Foundation
 /// Graph: input `input` float32 `[batch, *inputShape]` (symbolic batch dimension `batch`), output `logits`
 /// float32 `[batch, K]`, and optionally `energy` float32 `[batch]` with
 /// `E_T(z) = −T · ReduceLogSumExp(z / T, axes=[1])` over all or a range of columns and `accept` bool `[batch]`
-/// `= energy ≤ τ` (METHOD.md §2). Layers map to `Gemm(transB=1)` (linear, weights kept `[out, in]`), `Conv`,
+/// `= energy ≤ τ` (docs/method.md §2). Layers map to `Gemm(transB=1)` (linear, weights kept `[out, in]`), `Conv`,
 /// `Relu`, `Tanh`, `MaxPool`, `Flatten(axis=1)`; dropout is the identity at inference and is left out.
 ///
 /// Weights are named as `Sequential.namedParameters()` names them (`layers.<index>.weight`, `layers.<index>.bias`)

@@ -1,6 +1,5 @@
 import Foundation
 import EBJRTensor
-import EBJROptimizers
 import EBJRCheckpoint
 
 /// G2P models in the toolkit's HDF5 checkpoint format (`docs/checkpoint-format.md`): `model_kind = "g2p"`,

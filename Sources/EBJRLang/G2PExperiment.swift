@@ -3,6 +3,7 @@ import Foundation
 import EBJRTensor
 import EBJRCheckpoint
 import EBJREvaluation
+import EBJRRouting
 
 /// The E-LANG G2P experiment: the CMU data set and the evaluation of two G2P models (what `ebjr evaluate` runs for a
 /// `cmudict` evaluation recipe). Training goes through the one `Trainer` with a `G2PTask`.
@@ -165,7 +166,6 @@ public enum G2PExperiment {
                 ratios[c].append((swiftSeconds + scoringSeconds + superSeconds) / alone.last!)
             }
         }
-        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
         return choices.indices.map { c in
             G2PReport.MeasuredJointRun(
                 score: choices[c].score, routedFraction: Double(routedCounts[c]) / Double(test.count),

@@ -39,7 +39,7 @@ extension G2PReport {
             md += "| \(mode) | \(pct(m.routedFraction)) | \(pct(m.jointWER)) | \(num(m.swiftSeconds, 2)) | \(num(m.superSeconds, 2)) | "
             md += "\(num(m.superAloneSeconds, 2)) | \(num(m.relativeWall)) | \(m.relativeWallRuns.map { num($0) }.joined(separator: ", ")) |\n"
         }
-        md += "\n## Bounds at the test operating points (METHOD §8 in sequence form: a word is right when its whole pronunciation is)\n"
+        md += "\n## Bounds at the test operating points (docs/method.md §8 in sequence form: a word is right when its whole pronunciation is)\n"
         md += "| score | kept | Swift WER on kept | Super WER on routed | joint WER (identity) | bounds from q, a_S, Super WER | loss vs Super (≤ bound) | oracle WER at same routing |\n|---|---|---|---|---|---|---|---|\n"
         for s in scores {
             let b = s.testBounds

@@ -43,7 +43,7 @@ public struct G2PReport: Codable, Sendable {
         /// Test relative wall time of an actual batched joint run (median of 3, `MeasuredJointRun`); nil for imported
         /// logits (no models to run).
         public var testRelativeWallBatched: Double?
-        /// METHOD §8 identities and bounds at the test operating point, in WER form.
+        /// docs/method.md §8 identities and bounds at the test operating point, in WER form.
         public var testBounds: SequenceBounds
     }
 

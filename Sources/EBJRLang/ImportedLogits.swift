@@ -240,9 +240,7 @@ public struct ImportedSequenceSplit: Sendable {
     public func emitted(_ n: Int, endToken: Int?) -> [Int] {
         let v = logits.vocabularySize, start = n * logits.maxLength * v
         let tokens = logits.tokens?[n] ?? (0..<logits.lengths[n]).map { t in
-            var best = 0
-            for j in 1..<v where logits.logits[start + t * v + j] > logits.logits[start + t * v + best] { best = j }
-            return best
+            argmax(logits.logits[(start + t * v)..<(start + t * v + v)]) - (start + t * v)
         }
         return Self.cut(tokens, endToken)
     }

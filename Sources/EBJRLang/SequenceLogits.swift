@@ -1,3 +1,4 @@
+import EBJRRouting
 /// Sequence logits of any model (in memory; `ImportedLogits` reads them from HDF5): `[N, L, V]` with per-sequence lengths (steps actually decoded,
 /// end token included); rows at or after a sequence's length are ignored. Emitted tokens are taken as the
 /// per-step argmax (greedy decoding) unless given.
@@ -41,11 +42,7 @@ public struct SequenceLogits: Sendable {
         let start = n * maxLength * vocabularySize, v = vocabularySize
         return logits.withUnsafeBufferPointer { all in
             let rows = UnsafeBufferPointer(rebasing: all[start..<(start + lengths[n] * v)])
-            let chosen = tokens?[n] ?? (0..<lengths[n]).map { t in
-                var best = 0
-                for j in 1..<v where rows[t * v + j] > rows[t * v + best] { best = j }
-                return best
-            }
+            let chosen = tokens?[n] ?? (0..<lengths[n]).map { t in argmax(rows[(t * v)..<(t * v + v)]) - t * v }
             return TokenStatistics(logits: rows, vocabularySize: v, tokens: chosen)
         }
     }

@@ -31,7 +31,7 @@ public struct SequenceRoutingSplit: Sendable {
 /// E-LANG threshold selection and reporting for any sequence model pair — the toolkit's G2P models
 /// (`G2PExperiment`) and imported logits (`ImportedLogits`) share it: for each `SequenceScore`, τ is chosen on
 /// validation as the cheapest threshold with joint WER ≤ Super WER + `tolerance` (or given), applied unchanged on
-/// test, and measured there with the METHOD §8 bounds in sequence form (accuracy = 1 − WER).
+/// test, and measured there with the docs/method.md §8 bounds in sequence form (accuracy = 1 − WER).
 public enum SequenceRoutingAnalysis {
     /// Per-score results; `testRelativeWall` is NaN without wall-time costs.
     public static func summaries(validation: SequenceRoutingSplit?, test: SequenceRoutingSplit, tolerance: Double,
@@ -104,7 +104,7 @@ public enum SequenceRoutingAnalysis {
     }
 }
 
-/// METHOD §8's identities and bounds for one sequence-routing operating point, in WER form (a word is "correct"
+/// docs/method.md §8's identities and bounds for one sequence-routing operating point, in WER form (a word is "correct"
 /// when its whole output sequence matches a reference).
 public struct SequenceBounds: Codable, Equatable, Sendable {
     /// Fraction of sequences kept on the small model (`q`).

@@ -1,5 +1,4 @@
 import EBJRTensor
-import EBJRNN
 
 /// A lookup table `weight: [V, D]`; `ids → weight[ids]` (`[N, D]`). Initialised `N(0, 1)` as `torch.nn.Embedding`.
 public final class Embedding: Module {

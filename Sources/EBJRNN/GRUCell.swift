@@ -1,5 +1,4 @@
 import EBJRTensor
-import EBJRNN
 
 /// A gated recurrent unit, PyTorch `GRUCell` layout: `weight_ih: [3H, I]`, `weight_hh: [3H, H]`, biases `[3H]`,
 /// gate order `r, z, n`, all initialised `U(−1/√H, 1/√H)`.

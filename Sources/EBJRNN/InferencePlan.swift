@@ -9,7 +9,7 @@ import EBJRTensor
 /// activation buffer per layer for up to `maxBatch` rows, records no autograd history and dispatches few-row
 /// products to the unpacked small-`m` GEMM path. Bias and activation are fused into the layer's output pass.
 /// It also computes the energy score `E(x) = −logsumexp(z)` and the routing decision `E(x) > threshold`
-/// (METHOD.md §3) without leaving the preallocated buffers.
+/// (docs/method.md §3) without leaving the preallocated buffers.
 ///
 /// A plan is not thread-safe: use one per thread.
 public final class InferencePlan {

@@ -25,7 +25,7 @@ public enum Losses {
         return (Tensor(scalar: plogp) - cross) * (temperature * temperature / n)
     }
 
-    /// The distillation objective of METHOD.md §4:
+    /// The distillation objective of docs/method.md §4:
     /// `α · T² · KL(softmax(t/T) ‖ softmax(s/T)) + (1 − α) · CE(s, y)`. With `α = 1` no labels are needed.
     public static func distillation(student: Tensor, teacher: Tensor?, labels: [Int]?, alpha: Float,
                                     temperature: Float) -> Tensor {

@@ -99,7 +99,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         return ModelConfig(inputShape: [sizes[0]], layers: layers)
     }
 
-    /// METHOD.md §6's CNN: `conv3x3(1→32)-ReLU-conv3x3(32→64)-ReLU-maxpool2-flatten-fc(9216→128)-ReLU-fc(128→classes)`.
+    /// docs/method.md §6's CNN: `conv3x3(1→32)-ReLU-conv3x3(32→64)-ReLU-maxpool2-flatten-fc(9216→128)-ReLU-fc(128→classes)`.
     public static func fashionCNN(classes: Int = 10) -> ModelConfig {
         ModelConfig(inputShape: [1, 28, 28], layers: [
             .conv2d(inputChannels: 1, outputChannels: 32, kernelSize: 3, stride: 1, padding: 0, bias: true), .relu,
@@ -186,7 +186,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// Number of output classes (the last layer's output size).
     public var outputCount: Int { (try? outputShapes().last?.reduce(1, *)) ?? 0 }
 
-    /// FLOPs of one forward pass of one sample as METHOD.md §6 counts them: 2 × multiply-accumulates of linear
+    /// FLOPs of one forward pass of one sample as docs/method.md §6 counts them: 2 × multiply-accumulates of linear
     /// and convolution layers (bias, activations and pooling not counted).
     public var flops: Int {
         guard let shapes = try? outputShapes() else { return 0 }

@@ -19,7 +19,7 @@ public struct BoundFlag: Hashable, Sendable, Codable, CustomStringConvertible {
     }
 }
 
-/// Checks measured values of an operating point against its bounds (METHOD §8).
+/// Checks measured values of an operating point against its bounds (docs/method.md §8).
 public enum BoundCheck {
     /// Returns the checks that fail. Identities and deterministic bounds hold exactly for consistent data, so a
     /// flag there means the measured numbers (e.g. a joint accuracy computed from actually merged predictions)

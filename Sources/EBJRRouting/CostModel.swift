@@ -1,4 +1,4 @@
-/// The cost of a joint model (METHOD §6): the side model runs on every sample, the deep model on the routed
+/// The cost of a joint model (docs/method.md §6): the side model runs on every sample, the deep model on the routed
 /// ones. `joint = C_S + ρ·C_D` per sample for a routed fraction `ρ = 1 − q`; `relative = joint / C_D`.
 public struct CostModel: Hashable, Sendable, Codable {
     /// Side model FLOPs per sample (2 × multiply-accumulates of linear and conv layers).

@@ -55,13 +55,7 @@ public struct Logits: Sendable, Equatable {
         values.withUnsafeBufferPointer { v in
             for i in 0..<count {
                 let base = i * classCount
-                var best = columns.lowerBound
-                var bestValue = v[base + best]
-                for k in columns.dropFirst() where v[base + k] > bestValue {
-                    best = k
-                    bestValue = v[base + k]
-                }
-                out[i] = best
+                out[i] = argmax(v[(base + columns.lowerBound)..<(base + columns.upperBound)]) - base
             }
         }
         return out

@@ -1,4 +1,4 @@
-/// The bounds METHOD §8 prints next to the measured numbers of an operating point, computed from its
+/// The bounds docs/method.md §8 prints next to the measured numbers of an operating point, computed from its
 /// statistics. A term whose conditional accuracy is undefined (nothing accepted / nothing routed) enters with
 /// weight 0, so every value is defined.
 public struct OperatingPointBounds: Hashable, Sendable, Codable {
@@ -43,7 +43,7 @@ public struct OperatingPointBounds: Hashable, Sendable, Codable {
         /// With probability ≥ `1 − δ`: `A_joint ≥ A_D − ε` (the harmful rate over all samples is ≤ ε, and the
         /// loss is at most the harmful rate). Up to the sampling error of `A_D` itself on a finite test split.
         public var jointAccuracyLower: Double
-        /// `A_D − q·ε`, the form written in METHOD §8; it follows only if `ε` bounds the harmful rate among
+        /// `A_D − q·ε`, the form written in docs/method.md §8; it follows only if `ε` bounds the harmful rate among
         /// *accepted* samples, which the §7 scan does not do, so it is shown but not checked.
         public var methodStatedJointAccuracyLower: Double
     }

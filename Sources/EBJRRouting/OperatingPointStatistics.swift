@@ -1,4 +1,4 @@
-/// The measured quantities of one operating point on one split (METHOD §8), from the correctness vectors and
+/// The measured quantities of one operating point on one split (docs/method.md §8), from the correctness vectors and
 /// the accept mask. Conditional accuracies are nil when their condition is empty (e.g. nothing accepted).
 ///
 /// Notation: `q` acceptance, `a_S` side accuracy on accepted, `A_D` deep accuracy on all, `a_D^acc` /

@@ -1,4 +1,4 @@
-/// What any router could reach with the two models' correctness vectors (METHOD §8).
+/// What any router could reach with the two models' correctness vectors (docs/method.md §8).
 public enum OracleRouting {
     /// The ceiling at any cost: `P(side correct ∨ deep correct)`.
     public static func ceiling(sideCorrect: [Bool], deepCorrect: [Bool]) throws -> Double {

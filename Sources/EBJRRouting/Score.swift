@@ -1,6 +1,6 @@
 /// A routing score: a number per sample from the side model's logits, lower = keep the side model's answer.
 ///
-/// The four routers (METHOD §2) and two references that are not routers:
+/// The four routers (docs/method.md §2) and two references that are not routers:
 /// - `energy(T)`: `E_T(z) = −T·log Σ exp(z/T)`;
 /// - `maxSoftmax(T)`: `−max softmax(z/T)`;
 /// - `entropy(T)`: `H(softmax(z/T))`;

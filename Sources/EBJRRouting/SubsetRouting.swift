@@ -1,5 +1,5 @@
 /// How a *specialized* side model for a class subset `C = subset` (global class ids, in the order of the side
-/// model's outputs, `m = |C|`) is routed and how its outputs map back to global classes (METHOD §3).
+/// model's outputs, `m = |C|`) is routed and how its outputs map back to global classes (docs/method.md §3).
 ///
 /// - `subsetOnly` (designs 1 and 3, subset-only and energy-margin): `m` outputs, output `j` is class `subset[j]`;
 ///   accept iff `score(z) ≤ τ`.
@@ -7,7 +7,7 @@
 ///   "not in C"; accept iff `argmax z ≠ m` **and** `score ≤ τ`, where the score is taken over the `m` subset
 ///   logits, or over all `m + 1` when `scoreIncludesOther`.
 /// - `generalRestricted(classCount:)`: a *general* side model with all `K` outputs that may only keep
-///   in-subset answers: accept iff `argmax z ∈ C` and `score ≤ τ` (the comparison row of METHOD §3).
+///   in-subset answers: accept iff `argmax z ∈ C` and `score ≤ τ` (the comparison row of docs/method.md §3).
 public struct SubsetRouting: Hashable, Sendable, Codable {
     public enum Design: Hashable, Sendable {
         case subsetOnly

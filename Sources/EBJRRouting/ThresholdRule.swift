@@ -1,4 +1,4 @@
-/// The acceptance rule for a threshold, in either convention of METHOD §10.
+/// The acceptance rule for a threshold, in either convention of docs/method.md §10.
 ///
 /// - `scoreAtMost(τ)` — **ours**: accept iff `score ≤ τ` (for energy: `E_T(z) ≤ τ`).
 /// - `negatedScoreAtLeast(t)` — **the paper's**: accept iff `−score ≥ t` (for energy: the negative energy

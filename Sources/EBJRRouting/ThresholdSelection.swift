@@ -1,4 +1,4 @@
-/// Choosing a threshold on the validation split (METHOD §7). Each function returns a `SweepPoint` of the
+/// Choosing a threshold on the validation split (docs/method.md §7). Each function returns a `SweepPoint` of the
 /// validation sweep; its `threshold` is then applied, unchanged, to the test split.
 public enum ThresholdSelection {
     /// **Target acceptance**: `τ` = the `q`-quantile of the eligible validation scores, i.e. the smallest
@@ -112,7 +112,7 @@ public enum ThresholdSelection {
 /// The result of a finite-sample threshold selection.
 public struct GuaranteedSelection: Hashable, Sendable, Codable {
     public enum Kind: String, Hashable, Sendable, Codable {
-        /// Bounds the harmful rate, hence `A_D − A_joint` (METHOD §7, Learn-Then-Test).
+        /// Bounds the harmful rate, hence `A_D − A_joint` (docs/method.md §7, Learn-Then-Test).
         case harmfulRate = "harmful-rate"
         /// Bounds the side model's error among accepted samples only (the weaker promise).
         case selectiveRisk = "selective-risk"

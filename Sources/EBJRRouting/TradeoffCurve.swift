@@ -10,7 +10,7 @@ public struct TradeoffPoint: Hashable, Sendable, Codable {
     public var relativeCost: Double
 }
 
-/// Accuracy vs acceptance and accuracy vs relative cost over a threshold sweep (METHOD §7).
+/// Accuracy vs acceptance and accuracy vs relative cost over a threshold sweep (docs/method.md §7).
 public struct TradeoffCurve: Hashable, Sendable, Codable {
     public var points: [TradeoffPoint]
 

@@ -1,6 +1,7 @@
 import EBJRTensor
 import EBJRNN
 import EBJRData
+import EBJRRouting
 
 /// Inference over a dataset in batches, with gradient recording off.
 public enum Inference {
@@ -27,9 +28,7 @@ public enum Inference {
     /// columns.
     public static func argmax(_ logits: [Float], row: Int, classes: Int, among: Int? = nil) -> Int {
         let base = row * classes
-        var best = 0
-        for j in 1..<(among ?? classes) where logits[base + j] > logits[base + best] { best = j }
-        return best
+        return EBJRRouting.argmax(logits[base..<(base + (among ?? classes))]) - base
     }
 
     /// Top-1 accuracy of row-wise argmax of `logits` against `labels` (NaN for no labels).

@@ -2,7 +2,7 @@ import Foundation
 import EBJRData
 import EBJRRouting
 
-/// How a `K`-class problem maps onto a specialized student's outputs (METHOD.md §3):
+/// How a `K`-class problem maps onto a specialized student's outputs (docs/method.md §3):
 /// in-subset class `C[i]` → output `i`; out-of-subset samples → the `other` output `m` (other-class designs)
 /// or no label (energy-margin: they only enter the energy hinge; subset-only: they are not trained on).
 public struct SubsetTargets: Equatable, Sendable {

@@ -3,6 +3,7 @@ import EBJRTensor
 import EBJRNN
 import EBJROptimizers
 import EBJRCheckpoint
+import EBJRRouting
 
 /// Where a run stands: enough to resume it exactly.
 public struct TrainingProgress: Equatable, Sendable {
@@ -212,9 +213,8 @@ public final class Trainer {
         kept["validation_\(task.metric.key)"] = validation
         kept["kept_epoch"] = Double(keptEpoch)
         try save(final: kept.merging(final) { $1 })
-        let rates = records.map(\.itemsPerSecond).sorted()
         return TrainingOutcome(checkpoint: checkpointPath ?? "", metric: task.metric, validationMetric: validation, keptEpoch: keptEpoch,
-                               records: records, finalMetrics: final, itemsPerSecond: rates.isEmpty ? 0 : rates[rates.count / 2])
+                               records: records, finalMetrics: final, itemsPerSecond: median(records.map(\.itemsPerSecond)))
     }
 
     /// Trains the next epoch and validates.

@@ -1,8 +1,8 @@
 import EBJRTensor
 import EBJRNN
 
-/// The loss of one batch: plain cross-entropy, distillation (METHOD.md §4), and the specialized designs'
-/// label mapping and energy hinge (METHOD.md §3).
+/// The loss of one batch: plain cross-entropy, distillation (docs/method.md §4), and the specialized designs'
+/// label mapping and energy hinge (docs/method.md §3).
 public struct TrainingObjective {
     /// Labels as the student sees them, per training sample (nil: no class label, e.g. out-of-subset for energy-margin).
     public let studentLabels: [Int?]

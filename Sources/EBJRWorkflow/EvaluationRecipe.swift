@@ -18,7 +18,7 @@ public struct EvaluationRecipe: Sendable {
         public var logits: [String: String]
         /// Cost of one forward pass; taken from the model config when a checkpoint is known.
         public var flops: Double?
-        /// For a general side model: accept only predictions in this subset (the comparison row of METHOD.md §3).
+        /// For a general side model: accept only predictions in this subset (the comparison row of docs/method.md §3).
         public var restrictToSubset: [Int]?
         /// For an other-class model: take the energy over all `m + 1` outputs instead of the `m` subset outputs.
         public var scoreIncludesOther: Bool

@@ -1,4 +1,5 @@
 @testable import EBJRCheckpoint
+import _EBJRTestSupport
 import EBJRHDF5
 import EBJRNN
 import EBJRTensor

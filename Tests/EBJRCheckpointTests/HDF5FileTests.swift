@@ -1,3 +1,4 @@
+import _EBJRTestSupport
 import EBJRHDF5
 import Foundation
 import Testing

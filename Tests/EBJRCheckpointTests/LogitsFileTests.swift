@@ -1,3 +1,5 @@
+import _EBJRTestSupport
+import EBJRFiles
 import EBJRCheckpoint
 import EBJRHDF5
 import EBJRTensor

@@ -1,3 +1,4 @@
+import _EBJRTestSupport
 import EBJRCheckpoint
 import EBJRHDF5
 import EBJRNN

@@ -20,7 +20,7 @@ import Testing
     }
 
     /// Linear without bias, tanh, dropout (left out of the graph), and logits around ±1e4: the energy must stay
-    /// finite and agree (METHOD.md §2).
+    /// finite and agree (docs/method.md §2).
     @Test func largeLogitsBiaslessTanhDropoutMatchOnnxRuntime() throws {
         let config = ModelConfig(inputShape: [4], layers: [
             .linear(inputFeatures: 4, outputFeatures: 8, bias: false), .tanh, .dropout(probability: 0.5),

@@ -11,7 +11,7 @@ private func softmax(_ row: [Double]) -> [Double] {
     return e.map { $0 / s }
 }
 
-/// The distillation loss of METHOD.md §4 computed directly in Double.
+/// The distillation loss of docs/method.md §4 computed directly in Double.
 private func directDistillation(student: [[Double]], teacher: [[Double]], labels: [Int], alpha: Double, t: Double) -> Double {
     var kl = 0.0, ce = 0.0
     for (r, s) in student.enumerated() {
