@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "EBJRRoutingTests", dependencies: ["EBJRRouting", "EBJREvaluation", "EBJRFiles", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRTrainingTests", dependencies: ["EBJRTraining", "EBJRTensor", "EBJRNN", "EBJROptimizers", "EBJRData",
                                                              "EBJRCheckpoint", "EBJRRouting", "_EBJRTestSupport"]),
-        .testTarget(name: "EBJRLangTests", dependencies: ["EBJRLang", "EBJRCheckpoint", "EBJRHDF5", "_EBJRTestSupport"]),
+        .testTarget(name: "EBJRLangTests", dependencies: ["EBJRLang", "EBJRTensor", "EBJRNN", "EBJRData", "EBJRCheckpoint", "EBJRHDF5", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRWorkflowTests", dependencies: ["EBJRWorkflow", "EBJRTraining", "EBJRLang", "EBJRRecipe", "EBJRNN",
                                                              "EBJRCheckpoint", "EBJRData", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRBenchmarkTests", dependencies: ["EBJRBenchmark", "_EBJRTestSupport"]),

@@ -130,6 +130,9 @@ public final class Trainer {
         guard !overflow, state.globalStep == expectedStep else {
             throw invalid("training_state/global_step", "\(state.globalStep) ≠ \(state.epoch) epochs × \(task.batchesPerEpoch) batches")
         }
+        if let seed = state.integers["seed"], seed != Int64(bitPattern: settings.seed) {
+            throw invalid("training_state/seed", "\(seed) ≠ the recipe's seed \(settings.seed) (the data order and noise would differ)")
+        }
         guard state.batchIndex == 0 else { throw invalid("training_state/batch_index", "\(state.batchIndex) (checkpoints are taken between epochs)") }
         guard snapshot.stepCount == state.globalStep else {
             throw invalid("optimizer_weights", "step count \(snapshot.stepCount) ≠ global step \(state.globalStep)")
