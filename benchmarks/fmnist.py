@@ -1,6 +1,6 @@
 """Fashion-MNIST loading and the reference models, shared by the PyTorch reference scripts.
 
-Reference side only (METHOD.md §5, §6, §11): the EBJR engine itself is Swift; these helpers exist so
+Reference side only (docs/method.md §5, §6, §11): the EBJR engine itself is Swift; these helpers exist so
 that the PyTorch numbers it is compared with come from the same data and the same architectures.
 
 Data: the gzip IDX files of the Debian package `dataset-fashion-mnist`, read with numpy. Pixels are
@@ -102,7 +102,7 @@ def to_split(images: np.ndarray, labels: np.ndarray) -> Split:
 
 def load_splits(folder: str | None = None, names: tuple[str, ...] = ("train", "val", "test")
                 ) -> dict[str, Split]:
-    """Load the requested METHOD.md §5 splits (train = first 50,000, val = last 10,000, test = t10k)."""
+    """Load the requested docs/method.md §5 splits (train = first 50,000, val = last 10,000, test = t10k)."""
     out: dict[str, Split] = {}
     if {"train", "val"} & set(names):
         images, labels = load_raw(folder, "train")
@@ -157,7 +157,7 @@ def make_mlp(*sizes: int) -> nn.Module:
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A reference model: JSON key, constructor, forward FLOPs per sample (METHOD.md §6), default epochs."""
+    """A reference model: JSON key, constructor, forward FLOPs per sample (docs/method.md §6), default epochs."""
     key: str
     make: Callable[[], nn.Module]
     flops: int

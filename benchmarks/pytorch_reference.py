@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch CPU reference numbers for the EBJR engine benchmark (the numbers to beat, METHOD.md §11).
+"""PyTorch CPU reference numbers for the EBJR engine benchmark (the numbers to beat, docs/method.md §11).
 
 Runs torch on the CPU with `--threads N` intra-op threads and 1 inter-op thread and prints ONE JSON
 object on stdout (progress goes to stderr). Models are the shared definitions of benchmarks/fmnist.py;

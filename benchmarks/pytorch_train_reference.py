@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Train the METHOD.md §11 reference models with PyTorch (CPU) and print their accuracies as JSON.
+"""Train the docs/method.md §11 reference models with PyTorch (CPU) and print their accuracies as JSON.
 
 Reference and comparison only: the EBJR engine is Swift. Same data and protocol as §11: seed 0,
 train = first 50,000 training images, val = last 10,000, test = t10k; Adam lr 1e-3, batch 128,

@@ -10,7 +10,7 @@ public struct Dataset: Sendable {
     public var sampleShape: [Int]
     /// Class names, indexed by label.
     public var classNames: [String]
-    /// A short name for messages and files (e.g. `fashion-mnist/validation`).
+    /// A short name for messages and files (e.g. `<data set>/validation`).
     public var name: String
 
     public init(features: [Float], labels: [Int], sampleShape: [Int], classNames: [String], name: String) {

@@ -26,6 +26,9 @@ public struct FashionMNIST: ClassificationSource {
 
     public typealias Split = DataSplit
 
+    /// What a missing file message suggests.
+    static let missingHint = "install Debian's dataset-fashion-mnist or set the data directory"
+
     /// Number of training images used for the train split (the rest are validation).
     public static let trainCount = 50_000
 
@@ -44,8 +47,8 @@ public struct FashionMNIST: ClassificationSource {
 
     /// Reads an images/labels pair of IDX files and checks that they agree.
     public static func loadFiles(images: String, labels: String, flatten: Bool, name: String) throws -> Dataset {
-        let (imageDims, pixels) = try IDXReader.read(path: images, expectedMagic: IDXReader.imagesMagic)
-        let (labelDims, labelBytes) = try IDXReader.read(path: labels, expectedMagic: IDXReader.labelsMagic)
+        let (imageDims, pixels) = try IDXReader.read(path: images, expectedMagic: IDXReader.imagesMagic, missingHint: missingHint)
+        let (labelDims, labelBytes) = try IDXReader.read(path: labels, expectedMagic: IDXReader.labelsMagic, missingHint: missingHint)
         guard imageDims[0] == labelDims[0] else {
             throw DataError.countMismatch(images: images, imageCount: imageDims[0], labels: labels, labelCount: labelDims[0])
         }

@@ -20,10 +20,10 @@ public enum IDXReader {
     public static let maximumPayloadBytes = 1 << 30
 
     /// Reads an IDX file and checks its magic number; returns the dimensions and the raw bytes.
-    public static func read(path: String, expectedMagic: UInt32) throws -> (dimensions: [Int], values: Data) {
+    public static func read(path: String, expectedMagic: UInt32, missingHint: String = "check the path") throws -> (dimensions: [Int], values: Data) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw DataError.missingFile(path: path, hint: "install Debian's dataset-fashion-mnist or set the data directory")
+            throw DataError.missingFile(path: path, hint: missingHint)
         }
         if isDirectory.boolValue { throw DataError.unreadable(path: path, reason: "is a directory") }
         let rank = Int(expectedMagic & 0xff)
