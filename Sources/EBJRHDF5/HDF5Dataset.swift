@@ -98,6 +98,48 @@ public final class HDF5Dataset: HDF5Object {
         }
     }
 
+    /// Reads the rows `rows` (a range along the first dimension) into `buffer`, which must hold exactly
+    /// `rows.count` rows (`rows.count × product of the other dimensions` values), through an HDF5 hyperslab
+    /// selection: only those rows are read, so a large dataset can be read block by block.
+    ///
+    /// The stored type must be exactly `T`'s; with `convertingIntegers` and an integer `T`, any stored integer type
+    /// is accepted and converted by libhdf5 (values that do not fit saturate).
+    public func readRows<T: HDF5Scalar>(_ rows: Range<Int>, into buffer: UnsafeMutableBufferPointer<T>,
+                                        convertingIntegers: Bool = false) throws {
+        try HDF5.locked {
+            let stored = try dataType()
+            if convertingIntegers && T.hdf5DataType.isInteger {
+                guard stored.isInteger else {
+                    throw HDF5Error.typeMismatch(file: filePath, path: path, expected: "an integer type",
+                                                 actual: stored.description)
+                }
+            } else {
+                try expect(T.hdf5DataType)
+            }
+            let shape = try shape()
+            guard let first = shape.first, rows.lowerBound >= 0, rows.upperBound <= first else {
+                throw HDF5Error.shapeMismatch(file: filePath, path: path,
+                                              expected: "rows \(rows.lowerBound)..<\(rows.upperBound)", actual: shape)
+            }
+            let rowSize = shape.dropFirst().reduce(1, *)
+            guard rows.count * rowSize == buffer.count else {
+                throw HDF5Error.shapeMismatch(file: filePath, path: path,
+                                              expected: "\(rows.count) rows in \(buffer.count) values", actual: shape)
+            }
+            guard buffer.count > 0 else { return }
+            let fileSpace = HDF5Handle(try checked(H5Dget_space(handle.id), "get dataspace of"), kind: .dataspace)
+            var start = [hsize_t](repeating: 0, count: shape.count)
+            start[0] = hsize_t(rows.lowerBound)
+            var count = shape.map { hsize_t($0) }
+            count[0] = hsize_t(rows.count)
+            try checked(H5Sselect_hyperslab(fileSpace.id, H5S_SELECT_SET, start, nil, count, nil), "select rows of")
+            let memorySpace = HDF5Handle(try checked(H5Screate_simple(Int32(count.count), count, nil), "make dataspace for"),
+                                         kind: .dataspace)
+            try checked(H5Dread(handle.id, T.hdf5NativeType(), memorySpace.id, fileSpace.id, ebjr_H5P_DEFAULT(),
+                                buffer.baseAddress), "read rows of")
+        }
+    }
+
     /// The value of a string dataset holding one string (a scalar, or a list of one).
     public func readString() throws -> String {
         let strings = try readStrings()
