@@ -19,6 +19,9 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
     case unknownClass(name: String, known: [String])
     case invalidSplit(String)
     case shapeMismatch(name: String, sampleShape: [Int], requested: [Int])
+    /// An HDF5 data set whose layout (`docs/datasets.md`) does not fit: `object` is the group, dataset or
+    /// attribute inside `file` (e.g. `/train/images`), `reason` what is wrong with it.
+    case invalidHDF5Layout(file: String, object: String, reason: String)
 
     public var description: String {
         switch self {
@@ -47,6 +50,7 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
         case let .invalidSplit(name): "unknown split '\(name)' (expected train, validation or test)"
         case let .shapeMismatch(name, shape, requested):
             "\(name): samples of shape \(shape) cannot be viewed as \(requested)"
+        case let .invalidHDF5Layout(file, object, reason): "\(file): '\(object)' \(reason)"
         }
     }
 }
