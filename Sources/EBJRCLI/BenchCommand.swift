@@ -47,7 +47,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             let threadCount = threads ?? KernelConfiguration.threadCount
-            let settings = BenchmarkSettings(threads: threadCount, quick: quick, data: DataChoice.recipeDefault.classificationSource!)
+            let settings = BenchmarkSettings(threads: threadCount, quick: quick, data: try DataChoice.recipeDefault.classificationSource!)
             let sections = only.isEmpty ? BenchmarkSection.allCases : only.compactMap(BenchmarkSection.init(rawValue:))
             let loadBefore = Self.loadAverage()
             let bench = SwiftBenchmark(settings: settings) { Self.progress("swift: \($0)") }

@@ -49,7 +49,7 @@ public struct EvaluationRecipe: Sendable {
     public static func parse(text: String, file: String) throws -> EvaluationRecipe {
         let root = try RecipeDocument.root(text: text, file: file)
         let data = try DataChoice.parse(root["data"], extraKeys: [])
-        guard let source = data.classificationSource else { throw root["data"].invalid("must name a classification data set") }
+        guard let source = try data.classificationSource(at: root["data"]) else { throw root["data"].invalid("must name a classification data set") }
         try root.checkKeys(["name", "deep", "side_models", "scores", "temperatures", "criteria", "workload", "output",
                             "latency", "data"])
         let baseName = ((file as NSString).lastPathComponent as NSString).deletingPathExtension

@@ -39,7 +39,7 @@ public struct EvaluationRunner {
 
     @discardableResult
     public func run() throws -> Outcome {
-        guard let source = recipe.data.classificationSource else { throw EvaluationRunError.notClassification(file: recipe.file) }
+        guard let source = try recipe.data.classificationSource else { throw EvaluationRunError.notClassification(file: recipe.file) }
         let splits = SplitCache(source: source)
         let deep = try resolve(recipe.deep, splits: splits, isSide: false)
         let sides = try recipe.sideModels.map { try resolve($0, splits: splits, isSide: true) }

@@ -27,7 +27,7 @@ public enum ModelLogits {
     /// specialized model, whose outputs are not the data set's classes).
     public static func write(checkpoint: URL, data choice: DataChoice, split: DataSplit, to output: URL) throws
         -> (count: Int, classes: Int, accuracy: Double) {
-        guard let source = choice.classificationSource else { throw WorkflowError.unsupported(file: checkpoint.path, what: "logits on \(choice.name)") }
+        guard let source = try choice.classificationSource else { throw WorkflowError.unsupported(file: checkpoint.path, what: "logits on \(choice.name)") }
         let loaded = try Checkpoint.load(from: checkpoint)
         let model = try loaded.makeModel()
         let data = try source.load(split).reshaped(sampleShape: loaded.modelConfig!.inputShape)

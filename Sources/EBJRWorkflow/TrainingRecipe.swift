@@ -13,20 +13,28 @@ public enum DataChoice: Equatable, Sendable {
     case fashionMNIST(directory: String?)
     /// The CMU pronouncing dictionary (grapheme-to-phoneme); `validationWords` are decoded after each epoch (0 = all).
     case cmudict(lexicon: String, validationWords: Int)
+    /// A classification data set in one HDF5 file (`HDF5ImageSource`, docs/datasets.md); `path` is relative to the
+    /// working directory; without a `validation` group the last `validationFraction` of `train` is validation.
+    case hdf5(path: String, validationFraction: Double)
 
     /// The recipe name of the data set.
     public var name: String {
         switch self {
         case .fashionMNIST: "fashion-mnist"
         case .cmudict: "cmudict"
+        case .hdf5: "hdf5"
         }
     }
 
-    /// The classification source, or nil for a data set of another kind.
+    /// The classification source, or nil for a data set of another kind. Throws when the source cannot be opened
+    /// (an HDF5 file is opened to read its class names).
     public var classificationSource: (any ClassificationSource)? {
-        switch self {
-        case let .fashionMNIST(directory): FashionMNIST(directory: directory ?? FashionMNIST.defaultDirectory)
-        case .cmudict: nil
+        get throws {
+            switch self {
+            case let .fashionMNIST(directory): FashionMNIST(directory: directory ?? FashionMNIST.defaultDirectory)
+            case .cmudict: nil
+            case let .hdf5(path, fraction): try HDF5ImageSource(path: path, validationFraction: fraction)
+            }
         }
     }
 
@@ -35,6 +43,16 @@ public enum DataChoice: Equatable, Sendable {
         switch self {
         case let .fashionMNIST(directory): directory ?? FashionMNIST.defaultDirectory
         case let .cmudict(lexicon, _): lexicon
+        case let .hdf5(path, _): path
+        }
+    }
+
+    /// `classificationSource` for a recipe's `data` mapping `node`: a source that cannot be opened is a located
+    /// recipe error (`recipe.yaml:3: data.path: my.h5: no such file`).
+    func classificationSource(at node: RecipeNode) throws -> (any ClassificationSource)? {
+        do { return try classificationSource } catch {
+            if case .hdf5 = self { throw node["path"].invalid("\(error)") }
+            throw node.invalid("\(error)")
         }
     }
 
@@ -43,7 +61,8 @@ public enum DataChoice: Equatable, Sendable {
 
     /// Decodes a `data` mapping (`allowed` extra keys belong to the caller, e.g. `train_limit`).
     static func parse(_ node: RecipeNode, extraKeys: [String]) throws -> DataChoice {
-        let sourceKeys = ["fashion-mnist": ["directory"], "cmudict": ["lexicon", "validation_words"]]
+        let sourceKeys = ["fashion-mnist": ["directory"], "cmudict": ["lexicon", "validation_words"],
+                          "hdf5": ["path", "validation_fraction"]]
         let name = try node["dataset"].string() ?? recipeDefault.name
         guard let own = sourceKeys[name] else {
             throw node["dataset"].invalid("must be one of \(sourceKeys.keys.sorted().joined(separator: ", ")) (got '\(name)')")
@@ -54,6 +73,14 @@ public enum DataChoice: Equatable, Sendable {
             let words = try node["validation_words"].int() ?? 2000
             guard words >= 0 else { throw node["validation_words"].invalid("must be 0 (all) or positive") }
             return .cmudict(lexicon: try node["lexicon"].string() ?? CMULexicon.defaultPath, validationWords: words)
+        case "hdf5":
+            let path = try node["path"].require(try node["path"].string())
+            guard !path.isEmpty else { throw node["path"].invalid("must name an HDF5 file") }
+            let fraction = try node["validation_fraction"].double() ?? HDF5ImageSource.defaultValidationFraction
+            guard fraction > 0, fraction < 1 else {
+                throw node["validation_fraction"].invalid("must be in (0, 1) (got \(fraction))")
+            }
+            return .hdf5(path: path, validationFraction: fraction)
         default:
             return .fashionMNIST(directory: try node["directory"].string())
         }
@@ -131,7 +158,7 @@ extension TrainingRecipe {
         let model = try parseModel(root["model"], file: file, defaultPreset: { if case .cmudict = data { "g2p" } else { nil } }())
         switch (data, model) {
         case (.cmudict, .layers): throw root["model"].invalid("must be preset g2p for the cmudict data set")
-        case (.fashionMNIST, .g2p): throw root["model"].invalid("preset g2p needs data.dataset: cmudict")
+        case (.fashionMNIST, .g2p), (.hdf5, .g2p): throw root["model"].invalid("preset g2p needs data.dataset: cmudict")
         default: break
         }
         let isSequence = { if case .g2p = model { return true } else { return false } }()
@@ -140,7 +167,7 @@ extension TrainingRecipe {
         let dropout = try root["training"]["dropout"].double() ?? 0
         guard (0...0.95).contains(dropout) else { throw root["training"]["dropout"].invalid("must be in [0, 0.95] (got \(dropout))") }
 
-        let source = data.classificationSource
+        let source = try data.classificationSource(at: root["data"])
         let specialization = try parseSpecialization(root["specialization"], source: source)
         if isSequence {
             if root["distillation"].isPresent { throw root["distillation"].invalid("is not supported for g2p models") }

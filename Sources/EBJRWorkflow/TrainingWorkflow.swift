@@ -95,7 +95,7 @@ public struct TrainingWorkflow {
             task.recipeText = recipe.text
             return task
         case let (data, .layers(config)):
-            guard let source = data.classificationSource else { throw WorkflowError.unsupported(file: recipe.file, what: "\(data.name) with a layer model") }
+            guard let source = try data.classificationSource else { throw WorkflowError.unsupported(file: recipe.file, what: "\(data.name) with a layer model") }
             var train = try source.load(.train)
             let teacher = try teacherLogits(for: recipe, train: train)
             if let limit = recipe.trainLimit, limit < train.count { train = train.subset(Array(0..<limit), name: train.name) }
