@@ -20,6 +20,10 @@ public struct HDF5ImageSource: ClassificationSource {
     public struct Normalization: Equatable, Sendable {
         public var mean: [Float]
         public var std: [Float]
+        public init(mean: [Float], std: [Float]) {
+            self.mean = mean
+            self.std = std
+        }
     }
 
     /// The file, as given (a relative path is relative to the working directory).
