@@ -119,6 +119,12 @@ private func layers(_ r: TrainingRecipe) -> ModelConfig? { if case let .layers(c
     #expect(files.count > 10)
     for file in files {
         let path = folder.appendingPathComponent(file).path
+        // Its data file is written by the user (docs/datasets.md), relative to the working directory; without it the
+        // recipe fails on exactly that (HDF5RecipeTests parses it with a stand-in file).
+        if file == "hdf5-example.yaml", !FileManager.default.fileExists(atPath: "data/fashion-mnist.h5") {
+            #expect(throws: RecipeError.self) { try TrainingRecipe.load(path: path) }
+            continue
+        }
         if file.hasPrefix("fmnist-ebjr") || file == "g2p-elang.yaml" { _ = try AnyEvaluationRecipe.load(path: path) } else { _ = try TrainingRecipe.load(path: path) }
     }
 }
