@@ -114,6 +114,9 @@ public struct HDF5ImageSource: ClassificationSource {
             throw DataError.countMismatch(images: "\(path):\(images.path)", imageCount: imageShape[0],
                                           labels: "\(path):\(labels.path)", labelCount: labelShape[0])
         }
+        guard imageShape[0] > 0 else {
+            throw DataError.invalidHDF5Layout(file: path, object: images.path, reason: "has no samples (shape \(imageShape))")
+        }
         let sampleShape = imageShape.count == 3 ? [1] + imageShape.dropFirst() : Array(imageShape.dropFirst())
         guard sampleShape.allSatisfy({ $0 > 0 }) else {
             throw DataError.invalidHDF5Layout(file: path, object: images.path, reason: "has shape \(imageShape): samples are empty")

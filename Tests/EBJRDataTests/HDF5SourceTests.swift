@@ -50,6 +50,7 @@ struct HDF5SourceTests {
             write('rank1', {'train': ok((4, 2), np.uint8), 'test': {'images': pixels((4,), np.uint8), 'labels': np.zeros(4, np.int64)}})
             write('rank5', {'train': {'images': pixels((2, 1, 1, 2, 2), np.uint8), 'labels': np.zeros(2, np.int64)}, 'test': ok((2, 2), np.uint8)})
             write('labels_rank2', {'train': {'images': pixels((2, 2), np.uint8), 'labels': np.zeros((2, 1), np.int64)}, 'test': ok((2, 2), np.uint8)})
+            write('empty', {'train': ok((4, 2), np.uint8), 'test': {'images': np.zeros((0, 2), np.uint8), 'labels': np.zeros(0, np.int64)}})
             write('float64', {'train': {'images': np.zeros((2, 2), np.float64), 'labels': np.zeros(2, np.int64)}, 'test': ok((2, 2), np.uint8)})
             write('int16', {'train': {'images': np.zeros((2, 2), np.int16), 'labels': np.zeros(2, np.int64)}, 'test': ok((2, 2), np.uint8)})
             write('float_labels', {'train': {'images': pixels((2, 2), np.uint8), 'labels': np.zeros(2, np.float32)}, 'test': ok((2, 2), np.uint8)})
@@ -176,6 +177,11 @@ struct HDF5SourceTests {
         let labels = try Self.file("labels_rank2")
         #expect(Self.message { try HDF5ImageSource(path: labels).load(.train) }
                 == "\(labels): '/train/labels' has rank 2 (shape [2, 1]), expected [N]")
+    }
+
+    @Test func emptySplit() throws {
+        let empty = try Self.file("empty")
+        #expect(Self.message { try HDF5ImageSource(path: empty).load(.test) } == "\(empty): '/test/images' has no samples (shape [0, 2])")
     }
 
     @Test func unsupportedTypes() throws {
