@@ -42,6 +42,21 @@ public enum HDF5 {
         return unique.isEmpty ? "unknown HDF5 error" : unique.joined(separator: "; ")
     }
 
+    /// Tries again to close identifiers whose close failed when their last handle went away (a full disk that
+    /// has since been freed); returns how many are still open.
+    @discardableResult
+    public static func retryUnclosed() -> Int {
+        locked {
+            HDF5Handle.unclosed = HDF5Handle.unclosed.filter { id in
+                guard H5Iis_valid(id) > 0 else { return false }
+                if H5Fclose(id) >= 0 { return false }
+                H5Eclear2(ebjr_H5E_DEFAULT())
+                return H5Iis_valid(id) > 0
+            }
+            return HDF5Handle.unclosed.count
+        }
+    }
+
     /// Number of identifiers libhdf5 currently holds open in all files (files, groups, datasets, datatypes,
     /// attributes). Zero once every handle has been released; use it to test handle hygiene.
     public static func openObjectCount() -> Int {

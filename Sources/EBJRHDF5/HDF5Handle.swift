@@ -22,27 +22,47 @@ final class HDF5Handle {
         self.kind = kind
     }
 
-    /// Closes the identifier now; returns the C status (negative on failure). Later calls do nothing.
-    /// Call under the HDF5 lock.
+    /// libhdf5's error stack of the last failed close (nil after a successful one).
+    private(set) var closeFailure: String?
+
+    /// Closes the identifier now; returns the C status (negative on failure, with `closeFailure` set).
+    ///
+    /// After a successful close later calls do nothing. A failed close (`H5Fclose` that cannot flush to a full
+    /// disk) leaves libhdf5's identifier open, so the handle stays open too: the next `close()` or `deinit`
+    /// tries again, rather than forgetting an identifier that libhdf5 would later close on its own behind our
+    /// back. Call under the HDF5 lock.
     @discardableResult
     func closeLocked() -> herr_t {
         guard isOpen else { return 0 }
-        isOpen = false
-        guard H5Iis_valid(id) > 0 else { return 0 }
-        switch kind {
-        case .file: return H5Fclose(id)
-        case .group: return H5Gclose(id)
-        case .dataset: return H5Dclose(id)
-        case .attribute: return H5Aclose(id)
-        case .dataspace: return H5Sclose(id)
-        case .datatype: return H5Tclose(id)
-        case .propertyList: return H5Pclose(id)
+        guard H5Iis_valid(id) > 0 else { isOpen = false; closeFailure = nil; return 0 }
+        let status: herr_t = switch kind {
+        case .file: H5Fclose(id)
+        case .group: H5Gclose(id)
+        case .dataset: H5Dclose(id)
+        case .attribute: H5Aclose(id)
+        case .dataspace: H5Sclose(id)
+        case .datatype: H5Tclose(id)
+        case .propertyList: H5Pclose(id)
         }
+        if status >= 0 {
+            isOpen = false
+            closeFailure = nil
+            return status
+        }
+        closeFailure = HDF5.takeErrorStack()
+        if H5Iis_valid(id) <= 0 { isOpen = false }
+        H5Eclear2(ebjr_H5E_DEFAULT())
+        return status
     }
+
+    /// File identifiers whose last close failed when their handle went away (still open in libhdf5, which closes
+    /// them at exit or `HDF5.retryUnclosed()` does). Under the lock.
+    nonisolated(unsafe) static var unclosed: [hid_t] = []
 
     deinit {
         HDF5.locked {
             if closeLocked() < 0 { H5Eclear2(ebjr_H5E_DEFAULT()) }
+            if isOpen { HDF5Handle.unclosed.append(id) }
         }
     }
 }
