@@ -10,9 +10,9 @@ extension HDF5File {
     /// left untouched.
     ///
     /// A failure of libhdf5 itself (a full disk, a failed `H5Fclose`) is a one-line `FileWriteError` naming `url`.
-    /// A file whose close failed is closed again once its temporary file is removed (which frees its space).
+    /// Before a failed write is closed, its temporary file is truncated to nothing: on a full disk that frees the
+    /// space libhdf5 needs to close it cleanly (the file is removed anyway).
     public static func writeAtomically(to url: URL, _ body: (HDF5File) throws -> Void) throws {
-        var unclosed: HDF5File?
         do {
             try AtomicFile.replace(url) { temporary in
                 let file = try create(at: temporary, overwrite: true)
@@ -21,24 +21,24 @@ extension HDF5File {
                     try file.flush()
                     try file.close()
                 } catch {
-                    if (try? file.close()) == nil { unclosed = file }
+                    truncate(temporary.path, 0)
+                    try? file.close()
                     throw error
                 }
             }
         } catch let error as HDF5Error {
-            if let unclosed { try? unclosed.close() }
             switch error {
             case let .library(file, path, operation, detail):
+                // The innermost message is the cause (`file write failed: No space left on device`); the rest
+                // is libhdf5's call chain.
                 let place = file == url.path || path == "/" ? "" : " '\(path)'"
-                throw FileWriteError(path: url.path, reason: "\(operation)\(place) failed: \(detail)")
+                let cause = detail.components(separatedBy: "; ").first ?? detail
+                throw FileWriteError(path: url.path, reason: "\(operation)\(place) failed: \(cause)")
             case let .io(_, operation, code):
                 throw FileWriteError(path: url.path, reason: "\(operation) failed: \(String(cString: strerror(code)))")
             default:
                 throw error
             }
-        } catch {
-            if let unclosed { try? unclosed.close() }
-            throw error
         }
     }
 }

@@ -27,10 +27,9 @@ final class HDF5Handle {
 
     /// Closes the identifier now; returns the C status (negative on failure, with `closeFailure` set).
     ///
-    /// After a successful close later calls do nothing. A failed close (`H5Fclose` that cannot flush to a full
-    /// disk) leaves libhdf5's identifier open, so the handle stays open too: the next `close()` or `deinit`
-    /// tries again, rather than forgetting an identifier that libhdf5 would later close on its own behind our
-    /// back. Call under the HDF5 lock.
+    /// Later calls do nothing, after a failed close too: a failed `H5Fclose` (a full disk) leaves the identifier
+    /// valid but the file half torn down, and libhdf5 1.10 crashes if it is closed again. Such identifiers are
+    /// recorded in `HDF5.abandonedFiles` (never touched again) instead of being forgotten. Call under the lock.
     @discardableResult
     func closeLocked() -> herr_t {
         guard isOpen else { return 0 }
@@ -50,19 +49,15 @@ final class HDF5Handle {
             return status
         }
         closeFailure = HDF5.takeErrorStack()
-        if H5Iis_valid(id) <= 0 { isOpen = false }
+        isOpen = false
+        if H5Iis_valid(id) > 0 { HDF5.abandonedFiles.append(id) }
         H5Eclear2(ebjr_H5E_DEFAULT())
         return status
     }
 
-    /// File identifiers whose last close failed when their handle went away (still open in libhdf5, which closes
-    /// them at exit or `HDF5.retryUnclosed()` does). Under the lock.
-    nonisolated(unsafe) static var unclosed: [hid_t] = []
-
     deinit {
         HDF5.locked {
             if closeLocked() < 0 { H5Eclear2(ebjr_H5E_DEFAULT()) }
-            if isOpen { HDF5Handle.unclosed.append(id) }
         }
     }
 }
