@@ -46,6 +46,7 @@ struct ExportONNX: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             let url = URL(fileURLWithPath: checkpoint)
+            try OutputGuard.check(output: output, inputs: [("checkpoint", checkpoint)])
             let loaded = try Checkpoint.load(from: url)
             guard let config = loaded.modelConfig else { throw CheckpointError.missingModelConfig(file: url.path) }
             let options = ONNXExportOptions(checkpoint: loaded, source: url, outputs: config.outputCount,

@@ -12,6 +12,7 @@ struct ConvertParamsCommand: ParsableCommand {
 
     func run() throws {
         try runReportingErrors {
+            try OutputGuard.check(output: output, inputs: [("input", input), ("recipe", recipe)])
             let model = try G2PCheckpoint.importLegacyParameters(from: input)
             let training = try recipe.map { try TrainingRecipe.load(path: $0) }
             if let training {
@@ -41,6 +42,10 @@ struct RouteLogitsCommand: ParsableCommand {
     func run() throws {
         try runReportingErrors {
             guard (0...1).contains(tolerance) else { throw ValidationError("--tolerance must be a fraction in [0, 1]") }
+            try OutputGuard.check(outputs: [scoresCsv, output], inputs: [("input", file)])
+            if let output {
+                try OutputGuard.check(outputDirectory: output, writing: ["report.json", "report.md", "curves.csv", "operating-points.csv", "curve-test.csv", "wer-vs-cost.svg"], inputs: [("input", file)])
+            }
             let imported = try ImportedLogits.read(file)
             if let scoresCsv {
                 try AtomicFile.write(try imported.scoresCSV(scoreNames: scores), to: URL(fileURLWithPath: scoresCsv))

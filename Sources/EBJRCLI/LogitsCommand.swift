@@ -37,7 +37,12 @@ struct InspectCommand: ParsableCommand {
         abstract: "Print a checkpoint's format, layers, shapes, parameter count and recipe (or any HDF5 file's tree).")
     @Argument(help: "HDF5 file.") var file: String
     @Option(help: "Recipe lines to show.") var recipeLines = 8
+    @Flag(help: "Read every dataset (checking checksums) and report OK or the first damaged dataset (exit 1).") var verify = false
     func run() throws {
-        try runReportingErrors { print(try inspect(URL(fileURLWithPath: file), recipeLines: recipeLines)) }
+        try runReportingErrors {
+            if verify { print(try verifyFile(URL(fileURLWithPath: file))) } else {
+                print(try inspect(URL(fileURLWithPath: file), recipeLines: recipeLines))
+            }
+        }
     }
 }

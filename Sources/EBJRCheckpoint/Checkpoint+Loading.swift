@@ -10,13 +10,19 @@ extension Checkpoint {
     /// Throws `HDF5Error` if the file is missing, not HDF5, truncated, or lacks a dataset the layout lists (the
     /// error names the object path), and `CheckpointError` if it is another kind of HDF5 file, of a newer format
     /// version, or stores a tensor that is not float32.
-    public static func load(from url: URL) throws -> Checkpoint {
+    ///
+    /// Weights are stored with checksums: a damaged weight, optimizer or logits dataset is an
+    /// `HDF5Error.checksumMismatch` naming it. A NaN or infinite model weight (`model_weights` or
+    /// `best_model_weights`) is a `CheckpointError.nonFiniteWeight` naming its dataset unless `allowNonFinite`.
+    public static func load(from url: URL, allowNonFinite: Bool = false) throws -> Checkpoint {
         let file = try openCheckpoint(url)
         defer { try? file.close() }
         var checkpoint = Checkpoint(modelConfig: try readModelConfig(in: file),
-                                    modelState: try readWeights(file.group(CheckpointFormat.modelWeightsGroup)))
+                                    modelState: try readWeights(file.group(CheckpointFormat.modelWeightsGroup),
+                                                                allowNonFinite: allowNonFinite))
         if file.contains(CheckpointFormat.bestModelWeightsGroup) {
-            checkpoint.bestModelState = try readWeights(file.group(CheckpointFormat.bestModelWeightsGroup))
+            checkpoint.bestModelState = try readWeights(file.group(CheckpointFormat.bestModelWeightsGroup),
+                                                        allowNonFinite: allowNonFinite)
         }
         checkpoint.source = url
         checkpoint.modelKind = try readModelKind(in: file)
@@ -95,13 +101,22 @@ extension Checkpoint {
     }
 
     /// `model_weights/` (or `best_model_weights/`), walked by `layer_names` then each layer's `weight_names`.
-    private static func readWeights(_ weights: HDF5Group) throws -> [(name: String, tensor: Tensor)] {
+    private static func readWeights(_ weights: HDF5Group, allowNonFinite: Bool) throws -> [(name: String, tensor: Tensor)] {
         var state: [(name: String, tensor: Tensor)] = []
         for layer in try weights.stringsAttribute(CheckpointFormat.layerNamesAttribute) {
             let group = try weights.group(CheckpointFormat.groupName(forLayer: layer))
             for weight in try group.stringsAttribute(CheckpointFormat.weightNamesAttribute) {
                 let name = CheckpointFormat.join(layer: layer, weight: weight)
-                state.append((name, try group.dataset(weight).readTensor(key: name)))
+                let dataset = try group.dataset(weight)
+                let tensor = try dataset.readTensor(key: name)
+                if !allowNonFinite {
+                    let values = UnsafeBufferPointer(start: tensor.data, count: tensor.count)
+                    if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                        throw CheckpointError.nonFiniteWeight(file: weights.filePath, dataset: dataset.path, index: bad,
+                                                              value: values[bad])
+                    }
+                }
+                state.append((name, tensor))
             }
         }
         return state

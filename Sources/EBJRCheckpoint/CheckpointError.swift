@@ -33,6 +33,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     case invalidLogits(file: String, detail: String)
     /// A dataset or attribute holds a value outside its allowed set or range.
     case invalidValue(file: String?, key: String, detail: String)
+    /// A stored model weight is NaN or infinite (flat index `index` of the dataset at `dataset`).
+    case nonFiniteWeight(file: String, dataset: String, index: Int, value: Float)
 
     public var description: String {
         switch self {
@@ -66,6 +68,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
             "\(file): \(detail)"
         case let .invalidValue(file, key, detail):
             "\(Self.prefix(file))\(key): \(detail)"
+        case let .nonFiniteWeight(file, dataset, index, value):
+            "\(file): weight dataset '\(dataset)' holds \(value) at index \(index); weights must be finite (load with allowNonFinite to inspect it)"
         }
     }
 

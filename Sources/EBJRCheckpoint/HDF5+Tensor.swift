@@ -2,10 +2,12 @@ import EBJRHDF5
 import EBJRTensor
 
 extension HDF5Group {
-    /// Writes `tensor`'s values as a float32 dataset of its shape (no intermediate copy).
+    /// Writes `tensor`'s values as a float32 dataset of its shape (no intermediate copy), chunked with a
+    /// Fletcher32 checksum so that damage is detected when it is read.
     @discardableResult
     func createDataset(_ name: String, tensor: Tensor) throws -> HDF5Dataset {
-        try createDataset(name, shape: tensor.shape, from: UnsafeBufferPointer(start: tensor.data, count: tensor.count))
+        try createDataset(name, shape: tensor.shape, from: UnsafeBufferPointer(start: tensor.data, count: tensor.count),
+                          checksummed: true)
     }
 }
 

@@ -26,6 +26,30 @@ public func inspect(_ url: URL, recipeLines: Int = 8) throws -> String {
     return lines.joined(separator: "\n")
 }
 
+/// Reads every dataset of the HDF5 file at `url`, checking the checksums of those stored with one. Returns one
+/// line per file (`<path>: OK, <n> datasets (<m> checksummed)`) or throws the first failure, which names the
+/// dataset (`HDF5Error.checksumMismatch`, a read error, …).
+public func verifyFile(_ url: URL) throws -> String {
+    let file = try HDF5File.open(url)
+    defer { try? file.close() }
+    var count = 0, checksummed = 0
+    func walk(_ group: HDF5Group) throws {
+        for name in try group.childNames() {
+            switch try group.kind(of: name) {
+            case .group: try walk(try group.group(name))
+            case .dataset:
+                let dataset = try group.dataset(name)
+                try dataset.verify()
+                count += 1
+                if try dataset.isChecksummed() { checksummed += 1 }
+            case .other: break
+            }
+        }
+    }
+    try walk(file)
+    return "\(url.path): OK, \(count) datasets read (\(checksummed) with checksums)"
+}
+
 private func describeCheckpoint(_ url: URL, recipeLines: Int) throws -> [String] {
     let file = try Checkpoint.openCheckpoint(url)
     defer { try? file.close() }

@@ -70,6 +70,9 @@ public enum NotebookExporter {
         }
 
         let dataFolder = dataFolder(for: output)
+        let inputs = zip(copied, sources).map { (role: $0.0 == checkpointName ? "checkpoint" : "evaluation file", path: Optional($0.1.path)) }
+        try OutputGuard.check(output: output.path, inputs: inputs)
+        try OutputGuard.check(outputDirectory: dataFolder.path, writing: nil, inputs: inputs)
         if dataFolder.resolvingSymlinksInPath().path == evaluationDirectory.resolvingSymlinksInPath().path {
             throw NotebookExportError.invalidOutput(path: output.path, reason: "its data folder \(dataFolder.lastPathComponent) "
                                                     + "would be the evaluation folder itself")

@@ -17,6 +17,7 @@ public enum HDF5 {
     static func locked<Result>(_ body: () throws -> Result) rethrows -> Result {
         lock.lock()
         defer { lock.unlock() }
+        _ = initialization
         H5open()
         H5Eset_auto2(ebjr_H5E_DEFAULT(), nil, nil)
         return try body()
@@ -38,8 +39,39 @@ public enum HDF5 {
         }
         H5Eclear2(ebjr_H5E_DEFAULT())
         var unique: [String] = []
-        for message in messages where !unique.contains(message) { unique.append(message) }
+        for message in messages.map(oneLine) where !unique.contains(message) { unique.append(message) }
         return unique.isEmpty ? "unknown HDF5 error" : unique.joined(separator: "; ")
+    }
+
+    /// Initialises libhdf5 with its own exit handler replaced by ours: at exit libhdf5 closes every identifier
+    /// still open, and closing one whose close already failed (`abandonedFiles`) crashes in libhdf5 1.10, so the
+    /// library is shut down at exit only when there is none (otherwise the operating system cleans up).
+    private static let initialization: Void = {
+        H5dont_atexit()
+        H5open()
+        atexit {
+            HDF5.lock.lock()
+            if HDF5.abandonedFiles.isEmpty { H5close() }
+            HDF5.lock.unlock()
+        }
+    }()
+
+    /// Identifiers whose close failed (`H5Fclose` on a full disk): still valid in libhdf5 but not safe to close
+    /// again, so they are kept here and never used. Under the lock.
+    nonisolated(unsafe) static var abandonedFiles: [hid_t] = []
+
+    /// Number of files whose close failed and that were left open (see `abandonedFiles`).
+    public static var abandonedFileCount: Int { locked { abandonedFiles.count } }
+
+    /// A libhdf5 message on one line: the low-level write error, which spans lines and lists pointers and byte
+    /// counts, becomes its operating-system reason (`file write failed: No space left on device`).
+    static func oneLine(_ message: String) -> String {
+        if let start = message.range(of: "error message = '"),
+           let end = message[start.upperBound...].range(of: "'") {
+            let operation = message.prefix { $0 != ":" }
+            return "\(operation): \(message[start.upperBound..<end.lowerBound])"
+        }
+        return message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
     }
 
     /// Number of identifiers libhdf5 currently holds open in all files (files, groups, datasets, datatypes,

@@ -93,8 +93,8 @@ public final class HDF5Dataset: HDF5Object {
                                               actual: shape)
             }
             guard buffer.count > 0 else { return }
-            try checked(H5Dread(handle.id, T.hdf5NativeType(), ebjr_H5S_ALL(), ebjr_H5S_ALL(), ebjr_H5P_DEFAULT(),
-                                buffer.baseAddress), "read")
+            try checkedRead(H5Dread(handle.id, T.hdf5NativeType(), ebjr_H5S_ALL(), ebjr_H5S_ALL(), ebjr_H5P_DEFAULT(),
+                                    buffer.baseAddress))
         }
     }
 
@@ -163,6 +163,52 @@ public final class HDF5Dataset: HDF5Object {
                 H5Dread(handle.id, memoryType, ebjr_H5S_ALL(), ebjr_H5S_ALL(), ebjr_H5P_DEFAULT(), buffer)
             }
             return try strings(result, path: path, operation: "read strings of")
+        }
+    }
+
+    /// Throws for a failed `H5Dread`: `checksumMismatch` if a checksum filter found damaged data, otherwise the
+    /// library error. Call under the lock, right after the read.
+    func checkedRead(_ status: herr_t) throws {
+        guard status < 0 else { return }
+        let detail = HDF5.takeErrorStack()
+        if detail.localizedCaseInsensitiveContains("fletcher32") || detail.localizedCaseInsensitiveContains("checksum") {
+            throw HDF5Error.checksumMismatch(file: filePath, path: path)
+        }
+        throw HDF5Error.library(file: filePath, path: path, operation: "read", detail: detail)
+    }
+
+    /// Whether the dataset is stored with the Fletcher32 checksum filter.
+    public func isChecksummed() throws -> Bool {
+        try HDF5.locked {
+            let plist = HDF5Handle(try checked(H5Dget_create_plist(handle.id), "get creation properties of"), kind: .propertyList)
+            var flags: UInt32 = 0
+            var count = 0
+            var config: UInt32 = 0
+            let found = H5Pget_filter_by_id2(plist.id, H5Z_FILTER_FLETCHER32, &flags, &count, nil, 0, nil, &config)
+            if found < 0 { H5Eclear2(ebjr_H5E_DEFAULT()) }
+            return found >= 0
+        }
+    }
+
+    /// Reads every stored byte of the dataset (checking checksums where the dataset has them) and discards them:
+    /// a damaged dataset throws, naming itself. Variable-length strings are read as strings.
+    public func verify() throws {
+        try HDF5.locked {
+            let type = HDF5Handle(try checked(H5Dget_type(handle.id), "get datatype of"), kind: .datatype)
+            if H5Tis_variable_str(type.id) > 0 || H5Tget_class(type.id) == H5T_STRING {
+                _ = try readStrings()
+                return
+            }
+            H5Eclear2(ebjr_H5E_DEFAULT())
+            let count = try elementCount()
+            let size = H5Tget_size(type.id)
+            guard count > 0, size > 0 else { return }
+            let memoryType = HDF5Handle(try checked(H5Tget_native_type(type.id, H5T_DIR_ASCEND), "get native type of"),
+                                        kind: .datatype)
+            let bytes = count * max(size, H5Tget_size(memoryType.id))
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 16)
+            defer { buffer.deallocate() }
+            try checkedRead(H5Dread(handle.id, memoryType.id, ebjr_H5S_ALL(), ebjr_H5S_ALL(), ebjr_H5P_DEFAULT(), buffer))
         }
     }
 

@@ -38,6 +38,8 @@ public enum HDF5Error: Error, Equatable, CustomStringConvertible {
     case invalidName(file: String, path: String, name: String)
     /// The operating system refused a file operation (`fsync`, `rename`, …).
     case io(file: String, operation: String, errno: Int32)
+    /// A dataset's checksum (Fletcher32) does not match its data: the file was damaged after it was written.
+    case checksumMismatch(file: String, path: String)
     /// libhdf5 reported an error; `detail` is its error stack, innermost first.
     case library(file: String, path: String, operation: String, detail: String)
 
@@ -67,6 +69,8 @@ public enum HDF5Error: Error, Equatable, CustomStringConvertible {
             "\(file): '\(name)' is not a valid HDF5 name under '\(path)' (empty, '.', or contains '/')"
         case let .io(file, operation, errno):
             "\(file): \(operation) failed: \(String(cString: strerror(errno)))"
+        case let .checksumMismatch(file, path):
+            "\(file): dataset '\(path)' fails its checksum (the file is corrupt: restore it or write it again)"
         case let .library(file, path, operation, detail):
             "\(file): \(operation) '\(path)' failed: \(detail)"
         }

@@ -60,7 +60,9 @@ public final class HDF5File: HDF5Group {
     /// Closes the file and every object opened in it. Later use of those objects fails; closing twice does nothing.
     public func close() throws {
         try HDF5.locked {
-            if handle.closeLocked() < 0 { throw failure("close") }
+            if handle.closeLocked() < 0 {
+                throw HDF5Error.library(file: filePath, path: "/", operation: "close", detail: handle.closeFailure ?? "unknown HDF5 error")
+            }
         }
     }
 

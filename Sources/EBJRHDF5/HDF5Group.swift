@@ -112,14 +112,30 @@ public class HDF5Group: HDF5Object {
 
     /// Creates the dataset `name` of `shape` holding the values in `buffer` row-major (no copy is made).
     @discardableResult
+    ///
+    /// With `checksummed`, a non-empty array is stored chunked (`HDF5Chunking.chunkShape`) with HDF5's Fletcher32
+    /// checksum filter, so a damaged chunk is an `HDF5Error.checksumMismatch` naming the dataset when it is read
+    /// (h5py and every HDF5 reader apply the filter transparently). Scalars and empty arrays cannot be chunked and
+    /// are stored as they are.
     public func createDataset<T: HDF5Scalar>(_ name: String, shape: [Int],
-                                             from buffer: UnsafeBufferPointer<T>) throws -> HDF5Dataset {
+                                             from buffer: UnsafeBufferPointer<T>,
+                                             checksummed: Bool = false) throws -> HDF5Dataset {
         try HDF5.locked {
             guard shape.allSatisfy({ $0 >= 0 }), shape.elementCount == buffer.count else {
                 throw HDF5Error.shapeMismatch(file: filePath, path: childPath(name),
                                               expected: "a shape of \(buffer.count) values", actual: shape)
             }
-            return try createDataset(name, shape: shape, type: T.hdf5NativeType()) { dataset in
+            var creation: HDF5Handle?
+            if checksummed, !shape.isEmpty, buffer.count > 0 {
+                let list = HDF5Handle(try checked(H5Pcreate(ebjr_H5P_DATASET_CREATE()), "prepare", path: childPath(name)),
+                                      kind: .propertyList)
+                let chunk = HDF5Chunking.chunkShape(shape, elementSize: MemoryLayout<T>.stride).map { hsize_t($0) }
+                try checked(H5Pset_chunk(list.id, Int32(chunk.count), chunk), "set chunking of", path: childPath(name))
+                try checked(H5Pset_fletcher32(list.id), "set checksum of", path: childPath(name))
+                creation = list
+            }
+            return try createDataset(name, shape: shape, type: T.hdf5NativeType(),
+                                     creation: creation?.id ?? ebjr_H5P_DEFAULT()) { dataset in
                 guard buffer.count > 0 else { return 0 }
                 return H5Dwrite(dataset, T.hdf5NativeType(), ebjr_H5S_ALL(), ebjr_H5S_ALL(), ebjr_H5P_DEFAULT(),
                                 buffer.baseAddress)
@@ -153,13 +169,13 @@ public class HDF5Group: HDF5Object {
     }
 
     /// Creates a dataset of `type` and `shape`, then fills it with `write(datasetID)`. Call under the lock.
-    private func createDataset(_ name: String, shape: [Int], type: hid_t,
+    private func createDataset(_ name: String, shape: [Int], type: hid_t, creation: hid_t = ebjr_H5P_DEFAULT(),
                                write: (hid_t) -> herr_t) throws -> HDF5Dataset {
         try expectAbsent(name)
         let path = childPath(name)
         let space = HDF5Handle(try checked(HDF5Dataspace.make(shape: shape), "make dataspace for", path: path),
                                kind: .dataspace)
-        let id = try checked(H5Dcreate2(handle.id, name, type, space.id, ebjr_H5P_DEFAULT(), ebjr_H5P_DEFAULT(),
+        let id = try checked(H5Dcreate2(handle.id, name, type, space.id, ebjr_H5P_DEFAULT(), creation,
                                         ebjr_H5P_DEFAULT()), "create dataset", path: path)
         let dataset = HDF5Dataset(handle: HDF5Handle(id, kind: .dataset), fileHandle: fileHandle, path: path,
                                   filePath: filePath)
@@ -187,5 +203,24 @@ public class HDF5Group: HDF5Object {
     private func expectAbsent(_ name: String) throws {
         try validate(name: name)
         if contains(name) { throw HDF5Error.alreadyExists(file: filePath, path: childPath(name)) }
+    }
+}
+
+/// The chunk shape of checksummed datasets.
+public enum HDF5Chunking {
+    /// Bytes per chunk at most (unless one element of the last dimension's row is larger): 1 MiB.
+    public static let maximumChunkBytes = 1 << 20
+
+    /// The whole dataset as one chunk if it takes at most `maximumChunkBytes`; otherwise the leading dimensions
+    /// are cut (first the first, then the next, …) until a chunk fits. `shape` must be non-empty and all positive.
+    public static func chunkShape(_ shape: [Int], elementSize: Int) -> [Int] {
+        var chunk = shape.map { max(1, $0) }
+        for axis in chunk.indices {
+            let inner = chunk[(axis + 1)...].reduce(elementSize, *)
+            if chunk[axis] * inner <= maximumChunkBytes { break }
+            chunk[axis] = max(1, maximumChunkBytes / inner)
+            if chunk[axis] > 1 || inner <= maximumChunkBytes { break }
+        }
+        return chunk
     }
 }

@@ -22,22 +22,37 @@ final class HDF5Handle {
         self.kind = kind
     }
 
-    /// Closes the identifier now; returns the C status (negative on failure). Later calls do nothing.
-    /// Call under the HDF5 lock.
+    /// libhdf5's error stack of the last failed close (nil after a successful one).
+    private(set) var closeFailure: String?
+
+    /// Closes the identifier now; returns the C status (negative on failure, with `closeFailure` set).
+    ///
+    /// Later calls do nothing, after a failed close too: a failed `H5Fclose` (a full disk) leaves the identifier
+    /// valid but the file half torn down, and libhdf5 1.10 crashes if it is closed again. Such identifiers are
+    /// recorded in `HDF5.abandonedFiles` (never touched again) instead of being forgotten. Call under the lock.
     @discardableResult
     func closeLocked() -> herr_t {
         guard isOpen else { return 0 }
-        isOpen = false
-        guard H5Iis_valid(id) > 0 else { return 0 }
-        switch kind {
-        case .file: return H5Fclose(id)
-        case .group: return H5Gclose(id)
-        case .dataset: return H5Dclose(id)
-        case .attribute: return H5Aclose(id)
-        case .dataspace: return H5Sclose(id)
-        case .datatype: return H5Tclose(id)
-        case .propertyList: return H5Pclose(id)
+        guard H5Iis_valid(id) > 0 else { isOpen = false; closeFailure = nil; return 0 }
+        let status: herr_t = switch kind {
+        case .file: H5Fclose(id)
+        case .group: H5Gclose(id)
+        case .dataset: H5Dclose(id)
+        case .attribute: H5Aclose(id)
+        case .dataspace: H5Sclose(id)
+        case .datatype: H5Tclose(id)
+        case .propertyList: H5Pclose(id)
         }
+        if status >= 0 {
+            isOpen = false
+            closeFailure = nil
+            return status
+        }
+        closeFailure = HDF5.takeErrorStack()
+        isOpen = false
+        if H5Iis_valid(id) > 0 { HDF5.abandonedFiles.append(id) }
+        H5Eclear2(ebjr_H5E_DEFAULT())
+        return status
     }
 
     deinit {

@@ -4,6 +4,7 @@ import EBJRData
 import EBJRCheckpoint
 import EBJRTensor
 import EBJRTraining
+import EBJRFiles
 
 extension DataChoice {
     /// The data set a command-line tool reads: the `data` section of a training or evaluation recipe, or the
@@ -28,6 +29,7 @@ public enum ModelLogits {
     public static func write(checkpoint: URL, data choice: DataChoice, split: DataSplit, to output: URL) throws
         -> (count: Int, classes: Int, accuracy: Double) {
         guard let source = try choice.classificationSource else { throw WorkflowError.unsupported(file: checkpoint.path, what: "logits on \(choice.name)") }
+        try OutputGuard.check(output: output.path, inputs: [("checkpoint", checkpoint.path)])
         let loaded = try Checkpoint.load(from: checkpoint)
         let model = try loaded.makeModel()
         let data = try source.load(split).reshaped(sampleShape: loaded.modelConfig!.inputShape)

@@ -6,6 +6,7 @@ import EBJRData
 import EBJRCheckpoint
 import EBJRTraining
 import EBJRLang
+import EBJRFiles
 
 /// Runs a training recipe end to end, whatever its task: resolves (and if needed trains) the teacher, builds the
 /// task the recipe's data and model call for (`ClassificationTask` or `G2PTask`), and hands it to the one `Trainer`
@@ -60,6 +61,7 @@ public struct TrainingWorkflow {
     @discardableResult
     public func run(recipePath: String) throws -> TrainingOutcome {
         let recipe = try loadRecipe(recipePath)
+        try checkOutput(recipe)
         if options.resume == nil, let initial = recipe.training.initFrom, !FileManager.default.fileExists(atPath: initial) {
             let maker = TrainingRecipe.recipe(writing: initial, besides: recipe.file)
             throw WorkflowError.missingCheckpoint(path: initial, key: "training.init_from", command: maker.map { "ebjr train \($0)" })
@@ -82,6 +84,24 @@ public struct TrainingWorkflow {
         log("\(recipe.name): \(task.model.parameterCount) parameters, \(task.trainingCount) training \(task.itemName), "
             + "epochs \(trainer.progress.epoch + 1)…\(recipe.training.epochs)")
         return try trainer.run()
+    }
+
+    /// Refuses a checkpoint path that is one of the run's inputs: the recipe file, the teacher (recipe, checkpoint,
+    /// logits) or `init_from`. `--resume` may name the output (that is resuming in place).
+    func checkOutput(_ recipe: TrainingRecipe) throws {
+        var inputs: [(role: String, path: String?)] = [("recipe", recipe.file), ("training.init_from", recipe.training.initFrom)]
+        if let distillation = recipe.distillation {
+            inputs.append(("distillation.teacher_checkpoint", distillation.teacherCheckpoint))
+            for (split, path) in distillation.teacherLogits.sorted(by: { $0.key < $1.key }) {
+                inputs.append(("distillation.teacher_logits.\(split)", path))
+            }
+            if let teacherRecipe = distillation.teacherRecipe {
+                let path = RecipeDocument.resolve(teacherRecipe, relativeTo: recipe.file)
+                inputs.append(("distillation.teacher_recipe", path))
+                inputs.append(("teacher checkpoint", (try? TrainingRecipe.load(path: path))?.checkpointPath))
+            }
+        }
+        try OutputGuard.check(output: recipe.checkpointPath, inputs: inputs)
     }
 
     /// The task the recipe's data set and model call for.
