@@ -77,4 +77,24 @@ import _EBJRTestSupport
         #expect(!OutputGuard.sameFile("/nonexistent/a.h5", "/nonexistent/b.h5"))
         #expect(OutputGuard.sameFile("/nonexistent/a.h5", "/nonexistent/./a.h5"))
     }
+
+    @Test func inspectVerifyReportsOKOrTheDamagedDataset() throws {
+        let dir = try TemporaryDirectory("guard")
+        let checkpoint = try smallCheckpoint(in: dir.url)
+        let ok = try TestSupport.ebjr(["inspect", "--verify", checkpoint.path])
+        #expect(ok.status == 0)
+        #expect(ok.standardOutput.hasPrefix("\(checkpoint.path): OK, "))
+        let loaded = try Checkpoint.load(from: checkpoint)
+        let tensor = loaded.modelState[0].tensor
+        var bytes = try Data(contentsOf: checkpoint)
+        let range = try #require(bytes.range(of: Data(buffer: UnsafeBufferPointer(start: tensor.data, count: 32))))
+        bytes[range.lowerBound + 9] ^= 0x80
+        try bytes.write(to: checkpoint)
+        let damaged = try TestSupport.ebjr(["inspect", "--verify", checkpoint.path])
+        #expect(damaged.status == 1)
+        let lines = errorLines(damaged)
+        #expect(lines.count == 1)
+        #expect(lines.first?.contains("fails its checksum") == true)
+        #expect(lines.first?.contains("/model_weights/") == true)
+    }
 }
