@@ -116,7 +116,9 @@ public final class Trainer {
 
     /// Restores weights, optimizer, position, generators, the best epoch so far and the lowest loss from a checkpoint
     /// this trainer wrote, after checking that every number in its training state is one this run can continue from.
-    public func resume(from path: String) throws {
+    /// Returns the checkpoint it read (e.g. to compare its recipe text), so that callers need not read it again.
+    @discardableResult
+    public func resume(from path: String) throws -> Checkpoint {
         let checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: path))
         func invalid(_ key: String, _ reason: String) -> TrainingError { .invalidResumeState(file: path, key: key, reason: reason) }
         guard let state = checkpoint.trainingState else {
@@ -176,6 +178,7 @@ public final class Trainer {
         }
         if let metric = state.reals[Self.lastMetricKey], metric.isFinite { lastMetric = metric }
         log("resumed from \(path) at epoch \(progress.epoch), step \(progress.globalStep)")
+        return checkpoint
     }
 
     /// Runs the remaining epochs, saves checkpoints, and finishes with the kept weights (the last epoch's, or the

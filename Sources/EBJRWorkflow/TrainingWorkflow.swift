@@ -75,8 +75,7 @@ public struct TrainingWorkflow {
         let trainer = Trainer(task: task, settings: recipe.training, checkpointPath: recipe.checkpointPath, metadata: metadata,
                               quiet: options.quiet, log: log)
         if let resume = options.resume {
-            try trainer.resume(from: resume)
-            let stored = try Checkpoint.load(from: URL(fileURLWithPath: resume)).recipe
+            let stored = try trainer.resume(from: resume).recipe
             if stored != recipe.text { log("warning: \(resume) was written by a different recipe text than \(recipe.file); continuing with the latter") }
         } else if let initial = recipe.training.initFrom {
             try trainer.initialize(from: initial)
