@@ -66,6 +66,8 @@ public struct TrainingOutcome: Sendable {
     public var finalMetrics: [String: Double]
     /// Median training throughput over the epochs run (items per second).
     public var itemsPerSecond: Double
+    /// What an item is (`samples`, `words`).
+    public var itemName: String
 }
 
 /// The training loop of every task: epochs of batches the task provides, the learning-rate schedule, gradient
@@ -220,7 +222,7 @@ public final class Trainer {
         kept["kept_epoch"] = Double(keptEpoch)
         try save(final: kept.merging(final) { $1 })
         return TrainingOutcome(checkpoint: checkpointPath ?? "", metric: task.metric, validationMetric: validation, keptEpoch: keptEpoch,
-                               records: records, finalMetrics: final, itemsPerSecond: median(records.map(\.itemsPerSecond)))
+                               records: records, finalMetrics: final, itemsPerSecond: median(records.map(\.itemsPerSecond)), itemName: task.itemName)
     }
 
     /// Trains the next epoch and validates.

@@ -9,7 +9,7 @@ public enum TrainingSummary {
         for (key, value) in outcome.finalMetrics.sorted(by: { $0.key < $1.key }) {
             parts.append(String(format: "%@ %.2f%%", key.replacingOccurrences(of: "_", with: " "), value * 100))
         }
-        if outcome.itemsPerSecond > 0 { parts.append(String(format: "%.0f samples/s", outcome.itemsPerSecond)) }
+        if outcome.itemsPerSecond > 0 { parts.append(String(format: "%.0f %@/s", outcome.itemsPerSecond, outcome.itemName)) }
         parts.append("checkpoint \(outcome.checkpoint)")
         return "\(recipe): " + parts.joined(separator: ", ")
     }
