@@ -78,6 +78,26 @@ let gradientCases: [GradientCase] = [
     },
     GradientCase(name: "maxPool2d", shapes: [[2, 2, 4, 6]]) { weightedSum($0[0].maxPool2d(kernelSize: 2)) },
     GradientCase(name: "maxPool2d overlapping", shapes: [[1, 1, 5, 5]]) { weightedSum($0[0].maxPool2d(kernelSize: 3, stride: 1)) },
+    // Batch norm in training mode: the batch statistics depend on every input value.
+    GradientCase(name: "batchNorm training [N, C, H, W]", shapes: [[3, 2, 2, 3], [2], [2]]) {
+        weightedSum(Tensor.batchNormTraining($0[0], weight: $0[1], bias: $0[2], epsilon: 1e-5).output)
+    },
+    GradientCase(name: "batchNorm training [N, C]", shapes: [[5, 3], [3], [3]]) {
+        weightedSum(Tensor.batchNormTraining($0[0], weight: $0[1], bias: $0[2], epsilon: 1e-5).output)
+    },
+    GradientCase(name: "batchNorm training, loss through a square", shapes: [[4, 2, 2, 2], [2], [2]]) {
+        weightedSum(Tensor.batchNormTraining($0[0], weight: $0[1], bias: $0[2], epsilon: 1e-5).output.squared())
+    },
+    // Evaluation mode: fixed running statistics (constants).
+    GradientCase(name: "batchNorm inference [N, C, H, W]", shapes: [[2, 3, 2, 2], [3], [3]]) {
+        weightedSum(Tensor.batchNormInference($0[0], weight: $0[1], bias: $0[2], mean: Tensor([0.3, -0.2, 0.1], shape: [3]),
+                                              variance: Tensor([0.5, 2, 1.3], shape: [3]), epsilon: 1e-5))
+    },
+    GradientCase(name: "batchNorm inference [N, C]", shapes: [[4, 2], [2], [2]]) {
+        weightedSum(Tensor.batchNormInference($0[0], weight: $0[1], bias: $0[2], mean: Tensor([0.5, -1], shape: [2]),
+                                              variance: Tensor([0.25, 4], shape: [2]), epsilon: 1e-5).squared())
+    },
+    GradientCase(name: "globalAveragePool2d", shapes: [[2, 3, 3, 4]]) { weightedSum($0[0].globalAveragePool2d()) },
 ]
 
 @Test("gradient matches central finite differences", arguments: gradientCases)
@@ -141,4 +161,30 @@ func gradientMatchesFiniteDifferences(_ testCase: GradientCase) {
     #expect((0..<10).map { _ in a.next() } == (0..<10).map { _ in b.next() })
     var c = RandomGenerator(seed: 42), d = RandomGenerator(seed: 43)
     #expect(c.next() != d.next())
+}
+
+/// Batch norm's forward against the definition, computed here in Double: training mode normalises with the batch's
+/// mean and biased variance, evaluation mode with the given statistics.
+@Test func batchNormForwardMatchesTheDefinition() {
+    var generator = RandomGenerator(seed: 3)
+    let x = Tensor.uniform([3, 2, 2, 2], low: -2, high: 3, generator: &generator)
+    let weight = Tensor([1.5, -0.5], shape: [2]), bias = Tensor([0.25, 1], shape: [2])
+    let (y, stats) = Tensor.batchNormTraining(x, weight: weight, bias: bias, epsilon: 1e-5)
+    let z = Tensor.batchNormInference(x, weight: weight, bias: bias, mean: Tensor([0.5, -1], shape: [2]),
+                                      variance: Tensor([2, 0.5], shape: [2]), epsilon: 1e-5)
+    #expect(stats.count == 12)
+    for c in 0..<2 {
+        let values = (0..<3).flatMap { n in (0..<4).map { Double(x.data[(n * 2 + c) * 4 + $0]) } }
+        let mean = values.reduce(0, +) / 12
+        let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 12
+        #expect(abs(Double(stats.mean[c]) - mean) < 1e-6 && abs(Double(stats.variance[c]) - variance) < 1e-5)
+        for n in 0..<3 { for i in 0..<4 {
+            let index = (n * 2 + c) * 4 + i, v = Double(x.data[index])
+            let expected = Double(weight.data[c]) * (v - mean) / (variance + 1e-5).squareRoot() + Double(bias.data[c])
+            #expect(abs(Double(y.data[index]) - expected) < 1e-5)
+            let runningMean = [0.5, -1.0][c], runningVariance = [2.0, 0.5][c]
+            let expectedEval = Double(weight.data[c]) * (v - runningMean) / (runningVariance + 1e-5).squareRoot() + Double(bias.data[c])
+            #expect(abs(Double(z.data[index]) - expectedEval) < 1e-5)
+        } }
+    }
 }
