@@ -9,6 +9,15 @@ public enum LayerConfig: Equatable, Sendable {
     case maxPool2d(kernelSize: Int, stride: Int)
     case flatten
     case dropout(probability: Float)
+    /// `BatchNorm1d` over `[features]` samples.
+    case batchNorm1d(features: Int)
+    /// `BatchNorm2d` over `[channels, H, W]` samples.
+    case batchNorm2d(channels: Int)
+    /// Global average pooling `[C, H, W] → [C]`.
+    case globalAvgPool
+    /// A basic residual block (`ResidualBlock`): two 3×3 convolutions with batch norm, identity or 1×1 projection
+    /// shortcut.
+    case residual(inputChannels: Int, outputChannels: Int, stride: Int)
 
     /// The short type name used in recipes and files (`linear`, `conv2d`, `relu`, …).
     public var typeName: String {
@@ -20,6 +29,10 @@ public enum LayerConfig: Equatable, Sendable {
         case .maxPool2d: "maxpool2d"
         case .flatten: "flatten"
         case .dropout: "dropout"
+        case .batchNorm1d: "batchnorm1d"
+        case .batchNorm2d: "batchnorm2d"
+        case .globalAvgPool: "globalavgpool"
+        case .residual: "residual"
         }
     }
 }
@@ -27,7 +40,8 @@ public enum LayerConfig: Equatable, Sendable {
 extension LayerConfig: Codable {
     private enum Keys: String, CodingKey {
         case type, inputFeatures = "in", outputFeatures = "out", bias, inputChannels = "in_channels",
-             outputChannels = "out_channels", kernelSize = "kernel_size", stride, padding, probability = "p"
+             outputChannels = "out_channels", kernelSize = "kernel_size", stride, padding, probability = "p",
+             features = "num_features"
     }
 
     public init(from decoder: Decoder) throws {
@@ -52,9 +66,17 @@ extension LayerConfig: Codable {
             self = .maxPool2d(kernelSize: k, stride: try c.decodeIfPresent(Int.self, forKey: .stride) ?? k)
         case "flatten": self = .flatten
         case "dropout": self = .dropout(probability: try c.decode(Float.self, forKey: .probability))
+        case "batchnorm1d": self = .batchNorm1d(features: try c.decode(Int.self, forKey: .features))
+        case "batchnorm2d": self = .batchNorm2d(channels: try c.decode(Int.self, forKey: .features))
+        case "globalavgpool": self = .globalAvgPool
+        case "residual":
+            self = .residual(inputChannels: try c.decode(Int.self, forKey: .inputChannels),
+                             outputChannels: try c.decode(Int.self, forKey: .outputChannels),
+                             stride: try c.decodeIfPresent(Int.self, forKey: .stride) ?? 1)
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription:
-                "unknown layer type '\(type)' (expected linear, conv2d, relu, tanh, maxpool2d, flatten, dropout)")
+                "unknown layer type '\(type)' (expected linear, conv2d, relu, tanh, maxpool2d, flatten, dropout, batchnorm1d, "
+                + "batchnorm2d, globalavgpool, residual)")
         }
     }
 
@@ -70,7 +92,11 @@ extension LayerConfig: Codable {
             try c.encode(b, forKey: .bias)
         case let .maxPool2d(k, s): try c.encode(k, forKey: .kernelSize); try c.encode(s, forKey: .stride)
         case let .dropout(p): try c.encode(p, forKey: .probability)
-        case .relu, .tanh, .flatten: break
+        case let .batchNorm1d(f): try c.encode(f, forKey: .features)
+        case let .batchNorm2d(f): try c.encode(f, forKey: .features)
+        case let .residual(i, o, s):
+            try c.encode(i, forKey: .inputChannels); try c.encode(o, forKey: .outputChannels); try c.encode(s, forKey: .stride)
+        case .relu, .tanh, .flatten, .globalAvgPool: break
         }
     }
 }
@@ -110,6 +136,28 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         ])
     }
 
+    /// A CIFAR-style ResNet (He et al. 2016, §4.2) for `inputShape = [C, H, W]`: `conv3x3(C→w, no bias)-BN-ReLU`, three
+    /// stages of `blocksPerStage` residual blocks with `w`, `2w`, `4w` channels (the first block of stages 2 and 3 has
+    /// stride 2 and a 1×1 projection shortcut), global average pooling and `linear(4w→classes)`. Depth
+    /// `6·blocksPerStage + 2`: `width 16, blocksPerStage 3` is ResNet-20.
+    public static func resnet(inputShape: [Int], classes: Int, width: Int = 16, blocksPerStage: Int = 3) -> ModelConfig {
+        precondition(inputShape.count == 3, "resnet: input shape \(inputShape) is not [C, H, W]")
+        var layers: [LayerConfig] = [
+            .conv2d(inputChannels: inputShape[0], outputChannels: width, kernelSize: 3, stride: 1, padding: 1, bias: false),
+            .batchNorm2d(channels: width), .relu,
+        ]
+        var channels = width
+        for stage in 0..<3 {
+            let stageWidth = width << stage
+            for block in 0..<blocksPerStage {
+                layers.append(.residual(inputChannels: channels, outputChannels: stageWidth, stride: stage > 0 && block == 0 ? 2 : 1))
+                channels = stageWidth
+            }
+        }
+        layers += [.globalAvgPool, .linear(inputFeatures: channels, outputFeatures: classes, bias: true)]
+        return ModelConfig(inputShape: inputShape, layers: layers)
+    }
+
     /// Output shapes after each layer (without the batch axis), or an error naming the first layer that does
     /// not fit its input.
     public func outputShapes() throws -> [[Int]] {
@@ -132,6 +180,17 @@ public struct ModelConfig: Codable, Equatable, Sendable {
                 guard shape.count == 3, shape[1] >= k, shape[2] >= k else { throw mismatch("[C, H ≥ \(k), W ≥ \(k)]") }
                 shape = [shape[0], (shape[1] - k) / s + 1, (shape[2] - k) / s + 1]
             case .flatten: shape = [shape.reduce(1, *)]
+            case let .batchNorm1d(f):
+                guard shape == [f] else { throw mismatch("[\(f)]") }
+            case let .batchNorm2d(f):
+                guard shape.count == 3, shape[0] == f else { throw mismatch("[\(f), H, W]") }
+            case .globalAvgPool:
+                guard shape.count == 3 else { throw mismatch("[C, H, W]") }
+                shape = [shape[0]]
+            case let .residual(i, o, s):
+                guard shape.count == 3, shape[0] == i else { throw mismatch("[\(i), H, W]") }
+                guard s > 0 else { throw mismatch("a positive stride") }
+                shape = [o, (shape[1] - 1) / s + 1, (shape[2] - 1) / s + 1]
             case .relu, .tanh, .dropout: break
             }
             shapes.append(shape)
@@ -174,7 +233,18 @@ public struct ModelConfig: Codable, Equatable, Sendable {
                 guard (1...1024).contains(k), (1...1024).contains(s) else { throw invalid("kernel size and stride must be in 1…1024") }
             case let .dropout(p):
                 guard p.isFinite, p >= 0, p < 1 else { throw invalid("probability must be in [0, 1) (got \(p))") }
-            case .relu, .tanh, .flatten: break
+            case let .batchNorm1d(f), let .batchNorm2d(f):
+                guard width.contains(f) else { throw invalid("num_features must be in 1…\(maximumWidth) (got \(f))") }
+                parameters += 4 * f
+            case let .residual(i, o, s):
+                guard width.contains(i), width.contains(o) else { throw invalid("channels must be in 1…\(maximumWidth)") }
+                guard (1...1024).contains(s) else { throw invalid("stride must be in 1…1024 (got \(s))") }
+                let projection = ResidualBlock.needsProjection(inputChannels: i, outputChannels: o, stride: s) ? i : 0
+                guard let count = checkedProduct([9 * i + 9 * o + projection + 8, o]) else {
+                    throw ModelConfigError.tooLarge(parameters: "\(i)×\(o)×3×3", limit: maximumElements)
+                }
+                parameters += count
+            case .relu, .tanh, .flatten, .globalAvgPool: break
             }
             guard parameters <= maximumElements else { throw ModelConfigError.tooLarge(parameters: "\(parameters)", limit: maximumElements) }
         }
@@ -187,7 +257,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var outputCount: Int { (try? outputShapes().last?.reduce(1, *)) ?? 0 }
 
     /// FLOPs of one forward pass of one sample as docs/method.md §6 counts them: 2 × multiply-accumulates of linear
-    /// and convolution layers (bias, activations and pooling not counted).
+    /// and convolution layers, residual blocks included (bias, batch norm, activations and pooling not counted).
     public var flops: Int {
         guard let shapes = try? outputShapes() else { return 0 }
         var total = 0
@@ -196,6 +266,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             switch layer {
             case let .linear(i, o, _): total += 2 * i * o
             case let .conv2d(i, o, k, _, _, _): total += 2 * i * k * k * o * output[1] * output[2]
+            case let .residual(i, o, s):
+                let projection = ResidualBlock.needsProjection(inputChannels: i, outputChannels: o, stride: s) ? i : 0
+                total += 2 * (9 * i + 9 * o + projection) * o * output[1] * output[2]
             default: break
             }
             input = output
@@ -221,6 +294,11 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             case .flatten: modules.append(Flatten())
             case let .dropout(p):
                 modules.append(Dropout(probability: p, generator: RandomGenerator(seed: generator.next())))
+            case let .batchNorm1d(f): modules.append(BatchNorm(features: f, inputRank: 2))
+            case let .batchNorm2d(f): modules.append(BatchNorm(features: f, inputRank: 4))
+            case .globalAvgPool: modules.append(GlobalAvgPool2d())
+            case let .residual(i, o, s):
+                modules.append(ResidualBlock(inputChannels: i, outputChannels: o, stride: s, generator: &generator))
             }
         }
         return Sequential(modules)

@@ -5,13 +5,18 @@ import EBJRTensor
 /// Parameter names follow PyTorch's dotted paths (`layers.0.weight`), so state dicts line up with
 /// `torch.nn.Module.state_dict()` keys.
 open class Module {
-    /// Whether the module is in training mode (affects `Dropout`).
+    /// Whether the module is in training mode (`Dropout` drops values, `BatchNorm` normalises with the batch's
+    /// statistics and updates its running ones); `eval()` switches a whole tree off, `train()` on.
     public private(set) var isTraining = true
 
     public init() {}
 
     /// Parameters owned directly by this module, by local name (`weight`, `bias`).
     open var ownParameters: [(name: String, tensor: Tensor)] { [] }
+
+    /// Buffers owned directly by this module, by local name: state that is saved and loaded with the parameters
+    /// but not trained by the optimizer (`running_mean`, `running_var`, `num_batches_tracked` of batch norm).
+    open var ownBuffers: [(name: String, tensor: Tensor)] { [] }
 
     /// Direct sub-modules, by local name.
     open var children: [(name: String, module: Module)] { [] }
@@ -25,6 +30,22 @@ open class Module {
     public func namedParameters(prefix: String = "") -> [(name: String, tensor: Tensor)] {
         var result = ownParameters.map { (name: prefix + $0.name, tensor: $0.tensor) }
         for child in children { result += child.module.namedParameters(prefix: prefix + child.name + ".") }
+        return result
+    }
+
+    /// Everything a checkpoint stores, in the order of torch's `state_dict()`: each module's own parameters, then its
+    /// own buffers, then its children's entries, depth first. Without buffers this is `namedParameters`.
+    public func namedState(prefix: String = "") -> [(name: String, tensor: Tensor)] {
+        var result = ownParameters.map { (name: prefix + $0.name, tensor: $0.tensor) }
+        result += ownBuffers.map { (name: prefix + $0.name, tensor: $0.tensor) }
+        for child in children { result += child.module.namedState(prefix: prefix + child.name + ".") }
+        return result
+    }
+
+    /// All buffers with their full dotted names, depth first.
+    public func namedBuffers(prefix: String = "") -> [(name: String, tensor: Tensor)] {
+        var result = ownBuffers.map { (name: prefix + $0.name, tensor: $0.tensor) }
+        for child in children { result += child.module.namedBuffers(prefix: prefix + child.name + ".") }
         return result
     }
 
