@@ -2,7 +2,8 @@ import EBJRNN
 import EBJRTensor
 
 extension Checkpoint {
-    /// Copies the checkpoint's parameters into `model`'s parameters in place (like `load_state_dict`).
+    /// Copies the checkpoint's parameters and buffers (batch-norm running statistics) into `model`'s in place (like
+    /// `load_state_dict`); the keys are `Module.namedState()`'s.
     ///
     /// If `architecture` is given and the checkpoint records its own, they must describe the same layers
     /// (dropout probabilities aside), else `CheckpointError.architectureMismatch`. With `strict`, any missing key,
@@ -15,7 +16,7 @@ extension Checkpoint {
                                                        model: architecture.summary)
         }
         let stored = Dictionary(modelState.map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
-        let parameters = model.namedParameters()
+        let parameters = model.namedState()
         let parameterNames = Set(parameters.map(\.name))
         var report = LoadReport()
         var copies: [(target: Tensor, source: Tensor)] = []
@@ -43,7 +44,8 @@ extension Checkpoint {
         return report
     }
 
-    /// Builds the model described by `modelConfig` and loads the weights into it (strictly).
+    /// Builds the model described by `modelConfig`, loads the weights into it (strictly) and switches it to evaluation
+    /// mode (batch norm uses its running statistics, dropout is off); call `train()` on it to train it further.
     /// Throws `CheckpointError.missingModelConfig` if the checkpoint has no architecture.
     public func makeModel() throws -> Sequential {
         if let modelKind { throw CheckpointError.otherModelKind(file: sourcePath, kind: modelKind) }
@@ -56,6 +58,7 @@ extension Checkpoint {
             throw CheckpointError.invalidModelConfig(file: sourcePath, detail: "\(error)")
         }
         try apply(to: model, architecture: modelConfig, strict: true)
+        model.eval()
         return model
     }
 }
@@ -79,7 +82,9 @@ extension ModelConfig {
                 "conv2d(\(i)→\(o), \(k)×\(k)" + (s == 1 ? "" : ", stride \(s)") + (p == 0 ? "" : ", pad \(p)") + ")"
             case let .maxPool2d(k, s): "maxpool2d(\(k)" + (s == k ? "" : ", stride \(s)") + ")"
             case let .dropout(p): "dropout(\(p))"
-            case .relu, .tanh, .flatten: layer.typeName
+            case let .batchNorm1d(f), let .batchNorm2d(f): "\(layer.typeName)(\(f))"
+            case let .residual(i, o, s): "residual(\(i)→\(o)" + (s == 1 ? "" : ", stride \(s)") + ")"
+            case .relu, .tanh, .flatten, .globalAvgPool: layer.typeName
             }
         }
         return (["\(inputShape)"] + layerText).joined(separator: " → ")

@@ -108,7 +108,8 @@ extension Checkpoint {
             for weight in try group.stringsAttribute(CheckpointFormat.weightNamesAttribute) {
                 let name = CheckpointFormat.join(layer: layer, weight: weight)
                 let dataset = try group.dataset(weight)
-                let tensor = try dataset.readTensor(key: name)
+                let tensor = CheckpointFormat.isCounter(weight)
+                    ? try dataset.readCounter(key: name) : try dataset.readTensor(key: name)
                 if !allowNonFinite {
                     let values = UnsafeBufferPointer(start: tensor.data, count: tensor.count)
                     if let bad = values.firstIndex(where: { !$0.isFinite }) {

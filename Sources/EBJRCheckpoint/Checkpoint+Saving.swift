@@ -47,7 +47,7 @@ extension Checkpoint {
     }
 
     /// `model_weights/` (or `best_model_weights/`): one group per owning module, in model order, listed in
-    /// `layer_names`.
+    /// `layer_names`; float32 datasets, except the int64 counters (`CheckpointFormat.isCounter`).
     private func write(_ state: [(name: String, tensor: Tensor)], into group: HDF5Group) throws {
         var layerOrder: [String] = []
         var weightsByLayer: [String: [(weight: String, tensor: Tensor)]] = [:]
@@ -61,7 +61,13 @@ extension Checkpoint {
             let weights = weightsByLayer[layer] ?? []
             let layerGroup = try group.createGroup(CheckpointFormat.groupName(forLayer: layer))
             try layerGroup.setAttribute(CheckpointFormat.weightNamesAttribute, .strings(weights.map(\.weight)))
-            for (weight, tensor) in weights { try layerGroup.createDataset(weight, tensor: tensor) }
+            for (weight, tensor) in weights {
+                if CheckpointFormat.isCounter(weight) {
+                    try layerGroup.createDataset(weight, shape: tensor.shape, values: tensor.scalars.map { Int64($0) })
+                } else {
+                    try layerGroup.createDataset(weight, tensor: tensor)
+                }
+            }
         }
     }
 
@@ -107,7 +113,11 @@ extension Checkpoint {
             }
         }
         var seen = Set<String>()
-        for (name, _) in modelState {
+        for (name, tensor) in modelState {
+            if CheckpointFormat.isCounter(CheckpointFormat.split(parameterName: name).weight),
+               let bad = tensor.scalars.first(where: { !($0 >= 0 && $0 == $0.rounded() && $0 <= CheckpointFormat.largestCounter) }) {
+                throw CheckpointError.invalidName(name: name, reason: "a counter must hold whole numbers in 0…2^24 (holds \(bad))")
+            }
             guard seen.insert(name).inserted else {
                 throw CheckpointError.invalidName(name: name, reason: "two parameters have this name")
             }

@@ -18,7 +18,8 @@ public struct Checkpoint {
     public var modelKind: String?
     /// The `model_config` JSON of another model family (`modelKind` set, `modelConfig` nil).
     public var modelConfigJSON: String?
-    /// Parameters by dotted name (`layers.0.weight`), in model order.
+    /// Parameters and buffers by dotted name (`layers.0.weight`, `layers.1.running_mean`), in model order
+    /// (`Module.namedState()`); `num_batches_tracked` counters are stored as int64, the rest as float32.
     public var modelState: [(name: String, tensor: Tensor)]
     /// While a run that keeps its best-validation weights is in progress: those weights (same names and shapes as
     /// `modelState`), stored in `best_model_weights/` so that a resumed run still knows them.
@@ -58,10 +59,10 @@ public struct Checkpoint {
         self.toolkitVersion = toolkitVersion
     }
 
-    /// A copy of `model`'s parameters (sharing no storage, so further training does not change it), for
-    /// `init(modelConfig:modelState:…)`.
+    /// A copy of `model`'s parameters and buffers (`Module.namedState()`, sharing no storage, so further training does
+    /// not change it), for `init(modelConfig:modelState:…)`.
     public static func modelState(of model: Module) -> [(name: String, tensor: Tensor)] {
-        model.namedParameters().map { (name: $0.name, tensor: $0.tensor.copy()) }
+        model.namedState().map { (name: $0.name, tensor: $0.tensor.copy()) }
     }
 
     /// Names of the model's `outputs` outputs: its classes, or for a specialized model the subset's classes (and

@@ -54,6 +54,16 @@ public enum CheckpointFormat {
     /// The dotted parameter name of `weight` in module `layer`.
     static func join(layer: String, weight: String) -> String { layer.isEmpty ? weight : layer + "." + weight }
 
+    /// Local names of the buffers stored as int64 (torch's `num_batches_tracked`); every other tensor is float32.
+    static let counterNames: Set = ["num_batches_tracked"]
+    /// Local names of buffers (saved with the weights, not trained): batch norm's running statistics and counter.
+    public static let bufferNames: Set = ["running_mean", "running_var", "num_batches_tracked"]
+    /// The largest counter value a checkpoint holds (counters live in Float32 tensors, exact up to 2²⁴).
+    static let largestCounter: Float = 16_777_216
+
+    /// Whether the tensor with local name `weight` is an int64 counter.
+    static func isCounter(_ weight: String) -> Bool { counterNames.contains(weight) }
+
     /// The `model_weights/` group name for a module path.
     static func groupName(forLayer layer: String) -> String { layer.isEmpty ? rootLayerGroup : layer }
 }

@@ -3,7 +3,8 @@ import Foundation
 
 /// A human-readable summary of an HDF5 file, for `ebjr inspect`.
 ///
-/// A checkpoint shows format, architecture, layers with shapes, parameter count, classes, optimizer and step,
+/// A checkpoint shows format, architecture, layers with shapes (and the element type of any that is not float32,
+/// e.g. `num_batches_tracked [] int64`), parameter count (buffers counted apart), classes, optimizer and step,
 /// training position, metadata and the recipe's first lines; a logits file shows split, shape, checksum and
 /// classes; any other HDF5 file shows its tree of groups and datasets. Weights are not read, only shapes.
 public func inspect(_ url: URL, recipeLines: Int = 8) throws -> String {
@@ -66,20 +67,23 @@ private func describeCheckpoint(_ url: URL, recipeLines: Int) throws -> [String]
     let weights = try file.group(CheckpointFormat.modelWeightsGroup)
     let layerNames = try weights.stringsAttribute(CheckpointFormat.layerNamesAttribute)
     let width = min(24, layerNames.map { max($0.count, CheckpointFormat.rootLayerGroup.count) }.max() ?? 0)
-    var parameterCount = 0
+    var parameterCount = 0, bufferCount = 0
     lines.append(field("layers", "\(layerNames.count)"))
     for layer in layerNames {
         let group = try weights.group(CheckpointFormat.groupName(forLayer: layer))
         let shapes = try group.stringsAttribute(CheckpointFormat.weightNamesAttribute).map { weight in
-            let shape = try group.dataset(weight).shape()
-            parameterCount += shape.reduce(1, *)
-            return "\(weight) \(shape)"
+            let dataset = try group.dataset(weight)
+            let shape = try dataset.shape()
+            if CheckpointFormat.bufferNames.contains(weight) { bufferCount += shape.reduce(1, *) } else { parameterCount += shape.reduce(1, *) }
+            let type = try dataset.dataType()
+            return "\(weight) \(shape)" + (type == .float32 ? "" : " \(type)")
         }
         let name = layer.isEmpty ? CheckpointFormat.rootLayerGroup : layer
         lines.append("    " + name.padding(toLength: max(width, name.count), withPad: " ", startingAt: 0) + "  "
             + shapes.joined(separator: "  "))
     }
-    lines.append(field("parameters", formatCount(parameterCount)))
+    lines.append(field("parameters", formatCount(parameterCount)
+        + (bufferCount == 0 ? "" : " (and \(formatCount(bufferCount)) buffer values: batch-norm running statistics)")))
 
     let classNames = try file.dataset(CheckpointFormat.classNamesDataset).readStrings()
     if !classNames.isEmpty { lines.append(field("classes", "\(classNames.count): " + classNames.joined(separator: ", "))) }
