@@ -64,6 +64,9 @@ public final class ClassificationTask: TrainingTask {
     public var batchesPerEpoch: Int { sampler.batchesPerEpoch }
     /// Recipe text and specialization stored in checkpoints.
     public var recipeText = ""
+    /// Random crops and flips of every training batch (nil: none). Its generator is seeded from the step's noise
+    /// after the dropout layers' seeds, so runs without augmentation draw exactly what they drew before.
+    public var augmentation: ImageAugmentation?
     let dropoutLayers: [Dropout]
 
     /// Builds the model from `config` (initialised from `seed`), maps labels and teacher logits onto the student's
@@ -131,7 +134,12 @@ public final class ClassificationTask: TrainingTask {
     public func loss(batch: [Int], noise: RandomGenerator) throws -> BatchLoss {
         var noise = noise
         for layer in dropoutLayers { layer.generator = RandomGenerator(seed: noise.next()) }
-        let loss = objective.loss(logits: sequential(train.batchTensor(batch)), indices: batch)
+        var input = train.batchTensor(batch)
+        if let augmentation, !augmentation.isIdentity {
+            var generator = RandomGenerator(seed: noise.next())
+            input = augmentation.apply(to: input, generator: &generator)
+        }
+        let loss = objective.loss(logits: sequential(input), indices: batch)
         return BatchLoss(loss: loss, sum: Double(loss.item) * Double(batch.count), count: batch.count)
     }
 

@@ -5,10 +5,12 @@ import EBJRRouting
 
 /// Inference over a dataset in batches, with gradient recording off.
 public enum Inference {
-    /// Logits `[N, K]` row-major of `model` on every sample of `data`.
+    /// Logits `[N, K]` row-major of `model` on every sample of `data`, in evaluation mode (batch norm with its
+    /// running statistics, no dropout); the model's mode is restored afterwards.
     public static func logits(of model: Module, on data: Dataset, batchSize: Int = 512) -> (values: [Float], classes: Int) {
+        let wasTraining = model.isTraining
         model.eval()
-        defer { model.train() }
+        defer { if wasTraining { model.train() } }
         var values: [Float] = []
         var classes = 0
         noGrad {

@@ -208,7 +208,7 @@ public final class Trainer {
         var keptEpoch = progress.epoch
         var kept: [String: Double] = [:]
         if settings.keep == .bestValidation, let best {
-            for (parameter, stored) in zip(task.model.namedParameters(), best.weights) {
+            for (parameter, stored) in zip(task.model.namedState(), best.weights) {
                 parameter.tensor.data.update(from: stored.tensor.data, count: stored.tensor.count)
             }
             log(String(format: "keeping epoch %d (best validation %@ %.2f%%; the last epoch had %.2f%%)", best.epoch,
