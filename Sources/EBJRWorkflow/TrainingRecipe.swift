@@ -111,6 +111,8 @@ public struct TrainingRecipe: Equatable, Sendable {
     public var training: TrainingSettings
     /// G2P only: dropout on the embeddings and output features during training.
     public var dropout: Float
+    /// Image models only: random crops and flips of the training batches (`training.augmentation`; nil: none).
+    public var augmentation: ImageAugmentation?
     public var distillation: DistillationSection?
     public var specialization: Specialization?
     /// Checkpoint written by this recipe.
@@ -155,7 +157,10 @@ extension TrainingRecipe {
         let seed = try root["seed"].int() ?? 0
         guard seed >= 0 else { throw root["seed"].invalid("must be a non-negative integer") }
 
-        let model = try parseModel(root["model"], file: file, defaultPreset: { if case .cmudict = data { "g2p" } else { nil } }())
+        let source = try data.classificationSource(at: root["data"])
+        let specialization = try parseSpecialization(root["specialization"], source: source)
+        let model = try parseModel(root["model"], file: file, defaultPreset: { if case .cmudict = data { "g2p" } else { nil } }(),
+                                   source: source.map { ($0, specialization?.outputCount ?? $0.classNames.count) })
         switch (data, model) {
         case (.cmudict, .layers): throw root["model"].invalid("must be preset g2p for the cmudict data set")
         case (.fashionMNIST, .g2p), (.hdf5, .g2p): throw root["model"].invalid("preset g2p needs data.dataset: cmudict")
@@ -167,8 +172,7 @@ extension TrainingRecipe {
         let dropout = try root["training"]["dropout"].double() ?? 0
         guard (0...0.95).contains(dropout) else { throw root["training"]["dropout"].invalid("must be in [0, 0.95] (got \(dropout))") }
 
-        let source = try data.classificationSource(at: root["data"])
-        let specialization = try parseSpecialization(root["specialization"], source: source)
+        let augmentation = try parseAugmentation(root["training"]["augmentation"], model: model)
         if isSequence {
             if root["distillation"].isPresent { throw root["distillation"].invalid("is not supported for g2p models") }
             if root["specialization"].isPresent { throw root["specialization"].invalid("is not supported for g2p models") }
@@ -183,13 +187,17 @@ extension TrainingRecipe {
         try outputNode.checkKeys(["checkpoint"])
         return TrainingRecipe(
             file: file, text: text, name: try root["name"].string() ?? baseName, data: data, trainLimit: trainLimit, model: model,
-            training: training, dropout: Float(dropout), distillation: try parseDistillation(root["distillation"]),
+            training: training, dropout: Float(dropout), augmentation: augmentation, distillation: try parseDistillation(root["distillation"]),
             specialization: specialization, checkpointPath: try outputNode["checkpoint"].string() ?? "checkpoints/\(baseName).h5")
     }
 
-    static func parseModel(_ node: RecipeNode, file: String, defaultPreset: String? = nil) throws -> ModelChoice {
+    /// Decodes `model`. `source` is the classification data set with the number of outputs the model needs (its
+    /// classes, or a specialized design's outputs); `preset: resnet` takes its input shape and classes from it.
+    static func parseModel(_ node: RecipeNode, file: String, defaultPreset: String? = nil,
+                           source: (data: any ClassificationSource, outputs: Int)? = nil) throws -> ModelChoice {
         guard node.isPresent else { throw RecipeError.missingKey(file: file, path: "model") }
-        let presets = ["mlp": ["sizes"], "cnn": ["classes"], "custom": ["layers", "input_shape"], "g2p": ["embedding_size", "hidden_size"]]
+        let presets = ["mlp": ["sizes"], "cnn": ["classes"], "custom": ["layers", "input_shape"], "g2p": ["embedding_size", "hidden_size"],
+                       "resnet": ["width", "blocks_per_stage"]]
         let preset: String
         if let given = try node["preset"].string() {
             preset = given
@@ -219,10 +227,22 @@ extension TrainingRecipe {
             config = .mlp(sizes)
         case "cnn":
             config = .fashionCNN(classes: try size("classes", 10))
+        case "resnet":
+            guard let source else { throw node["preset"].invalid("resnet needs an image data set (fashion-mnist or hdf5)") }
+            let width = try node["width"].int() ?? 16
+            guard (1...1024).contains(width) else { throw node["width"].invalid("must be in 1…1024 (got \(width))") }
+            let blocks = try node["blocks_per_stage"].int() ?? 3
+            guard (1...64).contains(blocks) else { throw node["blocks_per_stage"].invalid("must be in 1…64 (got \(blocks))") }
+            let shape: [Int]
+            do { shape = try sampleShape(of: source.data) } catch { throw node["preset"].invalid("cannot read the data's image shape: \(error)") }
+            guard shape.count == 3 else {
+                throw node["preset"].invalid("resnet needs images [C, H, W] but the data's samples have shape \(shape)")
+            }
+            config = .resnet(inputShape: shape, classes: source.outputs, width: width, blocksPerStage: blocks)
         default:
             let layersNode = node["layers"]
             guard let layers = layersNode.node, layersNode.isPresent else {
-                throw RecipeError.missingKey(file: file, path: "model.preset (mlp, cnn or g2p) or model.layers")
+                throw RecipeError.missingKey(file: file, path: "model.preset (mlp, cnn, resnet or g2p) or model.layers")
             }
             let shape = try node["input_shape"].require(try node["input_shape"].intList())
             guard !shape.isEmpty, shape.allSatisfy({ (1...maximumLayerWidth).contains($0) }) else {
@@ -261,7 +281,7 @@ extension TrainingRecipe {
             throw node["schedule"].invalid("must be one of constant, cosine, step, exponential (got '\(scheduleName)')")
         }
         var allowed = ["epochs", "batch_size", "optimizer", "learning_rate", "schedule", "clip_norm", "checkpoint_every", "keep",
-                       "init_from", "divergence_factor"] + ownOptimizer + ownSchedule
+                       "init_from", "divergence_factor", "augmentation"] + ownOptimizer + ownSchedule
         if sequenceModel { allowed.append("dropout") }
         try node.checkKeys(allowed)
         func count(_ key: String, _ fallback: Int, _ range: ClosedRange<Int>) throws -> Int {
@@ -308,6 +328,33 @@ extension TrainingRecipe {
             learningRate: try real("learning_rate", 1e-3, 1e-12...1e6), optimizer: optimizer, schedule: schedule,
             clipNorm: clip.map(Float.init), checkpointEvery: try count("checkpoint_every", 1, 0...maximumEpochs), keep: keep,
             initFrom: try node["init_from"].string(), divergenceFactor: divergence)
+    }
+
+    /// The shape of one sample of `source` (Fashion-MNIST: `[1, 28, 28]`; another source: read from its validation split).
+    static func sampleShape(of source: any ClassificationSource) throws -> [Int] {
+        if source is FashionMNIST { return [1, 28, 28] }
+        return try source.load(.validation).sampleShape
+    }
+
+    /// Decodes `training.augmentation` (`random_crop: {padding: p}`, `horizontal_flip: bool`); nil when absent or
+    /// when it changes nothing. Only models with image inputs `[C, H, W]` can be augmented.
+    static func parseAugmentation(_ node: RecipeNode, model: ModelChoice) throws -> ImageAugmentation? {
+        guard node.isPresent else { return nil }
+        try node.checkKeys(["random_crop", "horizontal_flip"])
+        let crop = node["random_crop"]
+        try crop.checkKeys(["padding"])
+        var padding = 0
+        if crop.isPresent {
+            padding = try crop["padding"].require(try crop["padding"].int())
+        }
+        let augmentation = ImageAugmentation(cropPadding: padding, horizontalFlip: try node["horizontal_flip"].bool() ?? false)
+        guard case let .layers(config) = model, config.inputShape.count == 3 else {
+            throw node.invalid("needs a model with image inputs [C, H, W]")
+        }
+        guard (0...min(config.inputShape[1], config.inputShape[2])).contains(padding) else {
+            throw crop["padding"].invalid("must be in 0…\(min(config.inputShape[1], config.inputShape[2])) (got \(padding))")
+        }
+        return augmentation.isIdentity ? nil : augmentation
     }
 
     static func parseDistillation(_ node: RecipeNode) throws -> DistillationSection? {

@@ -128,6 +128,7 @@ public struct TrainingWorkflow {
                 test: try source.load(.test).reshaped(sampleShape: shape), batchSize: recipe.training.batchSize, seed: recipe.seed,
                 specialization: recipe.specialization, distillation: distillation)
             task.recipeText = recipe.text
+            task.augmentation = recipe.augmentation
             return task
         case let (data, model):
             throw WorkflowError.unsupported(file: recipe.file, what: "\(data.name) with \(model)")
