@@ -10,7 +10,10 @@ import Foundation
 /// float32 `[batch, K]`, and optionally `energy` float32 `[batch]` with
 /// `E_T(z) = −T · ReduceLogSumExp(z / T, axes=[1])` over all or a range of columns and `accept` bool `[batch]`
 /// `= energy ≤ τ` (docs/method.md §2). Layers map to `Gemm(transB=1)` (linear, weights kept `[out, in]`), `Conv`,
-/// `Relu`, `Tanh`, `MaxPool`, `Flatten(axis=1)`; dropout is the identity at inference and is left out.
+/// `Relu`, `Tanh`, `MaxPool`, `Flatten(axis=1)`, `BatchNormalization` (inference form, with the running statistics;
+/// `num_batches_tracked` is not needed), `GlobalAveragePool` + `Flatten`, and a residual block to
+/// `Conv-BatchNormalization-Relu-Conv-BatchNormalization`, its shortcut (the input, or `Conv-BatchNormalization`), `Add`
+/// and `Relu`; dropout is the identity at inference and is left out.
 ///
 /// Weights are named as `Sequential.namedParameters()` names them (`layers.<index>.weight`, `layers.<index>.bias`)
 /// and become initializers of the same names. The check is strict: a missing, extra, duplicated or misshapen
@@ -105,13 +108,30 @@ public struct ONNXExporter: Sendable {
                 if bias { inputs.append(try graph.weight("\(name).bias", shape: [outputFeatures])) }
                 current = graph.addNode("Gemm", name: name, inputs: inputs, attributes: [.int("transB", 1)])
             case let .conv2d(inputChannels, outputChannels, kernelSize, stride, padding, bias):
-                var inputs = [current, try graph.weight("\(name).weight",
-                                                        shape: [outputChannels, inputChannels, kernelSize, kernelSize])]
-                if bias { inputs.append(try graph.weight("\(name).bias", shape: [outputChannels])) }
-                current = graph.addNode("Conv", name: name, inputs: inputs, attributes: [
-                    .ints("kernel_shape", [kernelSize, kernelSize]), .ints("strides", [stride, stride]),
-                    .ints("pads", [padding, padding, padding, padding]),
-                ])
+                current = try addConv(current, name: name, inputChannels: inputChannels, outputChannels: outputChannels,
+                                      kernelSize: kernelSize, stride: stride, padding: padding, bias: bias, to: &graph)
+            case let .batchNorm1d(features), let .batchNorm2d(features):
+                current = try addBatchNorm(current, name: name, features: features, to: &graph)
+            case .globalAvgPool:
+                let pooled = graph.addNode("GlobalAveragePool", name: name, inputs: [current])
+                current = graph.addNode("Flatten", name: name, inputs: [pooled], attributes: [.int("axis", 1)])
+            case let .residual(inputChannels, outputChannels, stride):
+                let conv1 = try addConv(current, name: "\(name).conv1", inputChannels: inputChannels, outputChannels: outputChannels,
+                                        kernelSize: 3, stride: stride, padding: 1, bias: false, to: &graph)
+                let bn1 = try addBatchNorm(conv1, name: "\(name).bn1", features: outputChannels, to: &graph)
+                let relu1 = graph.addNode("Relu", name: "\(name).relu1", inputs: [bn1])
+                let conv2 = try addConv(relu1, name: "\(name).conv2", inputChannels: outputChannels, outputChannels: outputChannels,
+                                        kernelSize: 3, stride: 1, padding: 1, bias: false, to: &graph)
+                let bn2 = try addBatchNorm(conv2, name: "\(name).bn2", features: outputChannels, to: &graph)
+                var shortcut = current
+                if ResidualBlock.needsProjection(inputChannels: inputChannels, outputChannels: outputChannels, stride: stride) {
+                    let conv = try addConv(current, name: "\(name).shortcut.0", inputChannels: inputChannels,
+                                           outputChannels: outputChannels, kernelSize: 1, stride: stride, padding: 0, bias: false,
+                                           to: &graph)
+                    shortcut = try addBatchNorm(conv, name: "\(name).shortcut.1", features: outputChannels, to: &graph)
+                }
+                let sum = graph.addNode("Add", name: name, inputs: [bn2, shortcut])
+                current = graph.addNode("Relu", name: name, inputs: [sum])
             case .relu:
                 current = graph.addNode("Relu", name: name, inputs: [current])
             case .tanh:
@@ -131,6 +151,27 @@ public struct ONNXExporter: Sendable {
         } else {
             graph.renameLastOutput(to: Self.logitsName)
         }
+    }
+
+    /// Appends a `Conv` reading the weights `<name>.weight` (and `<name>.bias`); returns its output.
+    private func addConv(_ input: String, name: String, inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int,
+                         padding: Int, bias: Bool, to graph: inout ONNXGraphBuilder) throws -> String {
+        var inputs = [input, try graph.weight("\(name).weight", shape: [outputChannels, inputChannels, kernelSize, kernelSize])]
+        if bias { inputs.append(try graph.weight("\(name).bias", shape: [outputChannels])) }
+        return graph.addNode("Conv", name: name, inputs: inputs, attributes: [
+            .ints("kernel_shape", [kernelSize, kernelSize]), .ints("strides", [stride, stride]),
+            .ints("pads", [padding, padding, padding, padding]),
+        ])
+    }
+
+    /// Appends an inference-mode `BatchNormalization` with `<name>.weight`, `.bias`, `.running_mean`, `.running_var`
+    /// (`y = weight · (x − mean)/√(var + ε) + bias`, ε as in `BatchNorm`); `<name>.num_batches_tracked` is accounted
+    /// for but not exported. Returns its output.
+    private func addBatchNorm(_ input: String, name: String, features: Int, to graph: inout ONNXGraphBuilder) throws -> String {
+        let inputs = try ["weight", "bias", "running_mean", "running_var"].map { try graph.weight("\(name).\($0)", shape: [features]) }
+        try graph.skipWeight("\(name).num_batches_tracked")
+        return graph.addNode("BatchNormalization", name: name, inputs: [input] + inputs,
+                             attributes: [.float("epsilon", BatchNorm.defaultEpsilon), .float("momentum", 1 - BatchNorm.defaultMomentum)])
     }
 
     /// Appends `energy = −T · ReduceLogSumExp(logits[:, columns] / T)` and, with a threshold,

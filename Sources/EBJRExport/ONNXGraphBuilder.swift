@@ -8,6 +8,7 @@ struct ONNXGraphBuilder {
     enum Attribute {
         case int(String, Int)
         case ints(String, [Int])
+        case float(String, Float)
     }
 
     private(set) var graph = Onnx_GraphProto()
@@ -33,6 +34,13 @@ struct ONNXGraphBuilder {
                                                       rawData: Self.littleEndianBytes(tensor)))
         }
         return key
+    }
+
+    /// Marks the weight `key` as accounted for without adding it to the graph (a buffer inference does not read,
+    /// such as batch norm's `num_batches_tracked`); fails if it is missing.
+    mutating func skipWeight(_ key: String) throws {
+        guard weights[key] != nil else { throw ExportError.missingWeight(key: key) }
+        usedWeights.insert(key)
     }
 
     /// Fails naming the first (sorted) weight no layer asked for.
@@ -137,6 +145,10 @@ struct ONNXGraphBuilder {
             proto.name = name
             proto.type = .ints
             proto.ints = values.map(Int64.init)
+        case let .float(name, value):
+            proto.name = name
+            proto.type = .float
+            proto.f = value
         }
         return proto
     }

@@ -19,6 +19,24 @@ import Testing
                         classNames: (0..<9).map { "class \($0)" } + ["other"], subset: [0, 1, 2, 3, 4, 5, 6, 7, 8])
     }
 
+    /// A small random ResNet (stem conv + BatchNorm2d, identity and 1×1-projection residual blocks, global average
+    /// pooling) on 3-channel 10×10 images, with batch-norm weights and running statistics moved away from their
+    /// initial values by a few training-mode batches: `BatchNormalization`, `Add` and `GlobalAveragePool` must agree
+    /// with the Swift forward pass in evaluation mode.
+    @Test func smallResNetMatchesOnnxRuntime() throws {
+        let config = ModelConfig.resnet(inputShape: [3, 10, 10], classes: 5, width: 4, blocksPerStage: 2)
+        try checkParity(config: config, seed: 14, temperature: 1, columns: nil, classNames: nil, subset: nil) { model in
+            var generator = RandomGenerator(seed: 15)
+            for case let (_, norm as BatchNorm) in model.namedModules() {
+                for i in 0..<norm.features {
+                    norm.weight.data[i] = 0.5 + generator.nextUniform()
+                    norm.bias.data[i] = generator.nextUniform() - 0.5
+                }
+            }
+            for _ in 0..<3 { _ = model(Tensor.uniform([8, 3, 10, 10], low: -1, high: 2, generator: &generator)) }
+        } check: { _ in }
+    }
+
     /// Linear without bias, tanh, dropout (left out of the graph), and logits around ±1e4: the energy must stay
     /// finite and agree (docs/method.md §2).
     @Test func largeLogitsBiaslessTanhDropoutMatchOnnxRuntime() throws {
@@ -61,7 +79,7 @@ private func checkParity(config: ModelConfig, seed: UInt64, temperature: Float, 
     let directory = try makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let modelURL = directory.appendingPathComponent("model.onnx")
-    try ONNXExporter(config: config, options: options).write(weights: model.namedParameters(), to: modelURL)
+    try ONNXExporter(config: config, options: options).write(weights: model.namedState(), to: modelURL)
 
     let report = try PythonONNXRuntime.run(model: modelURL, inputs: x.scalars, shape: inputShape, in: directory)
 
