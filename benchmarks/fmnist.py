@@ -12,6 +12,8 @@ Models (all take a float32 batch of shape (N, 784); the CNN reshapes it to (N, 1
     mlp     784-512-512-10 with ReLU
     side    784-32-10 with ReLU (the EBJR side model)
     logreg  784-10
+    resnet20  CIFAR-style ResNet-20 (3 stages of 3 basic blocks, 16/32/64 channels, batch norm, 1x1
+              projection shortcuts, global average pooling), as `preset: resnet` builds it
 """
 
 from __future__ import annotations
@@ -155,6 +157,60 @@ def make_mlp(*sizes: int) -> nn.Module:
     return nn.Sequential(*layers)
 
 
+class BasicBlock(nn.Module):
+    """conv3x3(stride s)-BN-ReLU-conv3x3-BN plus the identity or a 1x1 stride-s conv+BN projection, then ReLU.
+
+    Parameter names match EBJR's ResidualBlock: conv1, bn1, conv2, bn2, shortcut.0 (conv), shortcut.1 (BN).
+    """
+
+    def __init__(self, c_in: int, c_out: int, stride: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c_out)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, stride=1, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c_out)
+        self.shortcut = nn.Sequential()
+        if stride != 1 or c_in != c_out:
+            self.shortcut = nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False), nn.BatchNorm2d(c_out))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = nn.functional.relu(self.bn1(self.conv1(x)))
+        return nn.functional.relu(self.bn2(self.conv2(h)) + self.shortcut(x))
+
+
+def make_resnet(width: int = 16, blocks_per_stage: int = 3, classes: int = 10, channels: int = 1,
+                side: int = 28) -> nn.Module:
+    """The EBJR `preset: resnet` model: conv3x3(C->w, no bias)-BN-ReLU, stages of w, 2w, 4w channels (stride 2 at
+    the first block of stages 2 and 3), global average pooling, linear(4w->classes). Takes (N, C*side*side)
+    batches like the other reference models (Unflatten first); default init of every layer, as EBJR."""
+    layers: list[nn.Module] = [nn.Unflatten(1, (channels, side, side)),
+                               nn.Conv2d(channels, width, 3, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU()]
+    c = width
+    for stage in range(3):
+        w = width << stage
+        for block in range(blocks_per_stage):
+            layers.append(BasicBlock(c, w, 2 if stage > 0 and block == 0 else 1))
+            c = w
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, classes)]
+    return nn.Sequential(*layers)
+
+
+def augment(x: torch.Tensor, padding: int, flip: bool, generator: torch.Generator) -> torch.Tensor:
+    """EBJR's ImageAugmentation on a (N, C, H, W) batch: per sample, a crop of the zero-padded image at a uniform
+    offset in 0..2p (a zero-filled shift by -p..p), then a mirror of the columns with probability 1/2."""
+    n, _, h, w = x.shape
+    dy = torch.randint(-padding, padding + 1, (n,), generator=generator) if padding else torch.zeros(n, dtype=torch.long)
+    dx = torch.randint(-padding, padding + 1, (n,), generator=generator) if padding else torch.zeros(n, dtype=torch.long)
+    mirror = (torch.rand(n, generator=generator) < 0.5) if flip else torch.zeros(n, dtype=torch.bool)
+    padded = nn.functional.pad(x, (padding, padding, padding, padding))
+    cols = torch.arange(w).expand(n, w)
+    cols = torch.where(mirror[:, None], w - 1 - cols, cols) + dx[:, None] + padding
+    rows = torch.arange(h).expand(n, h) + dy[:, None] + padding
+    batch = torch.arange(n)[:, None, None]
+    out = padded.permute(0, 2, 3, 1)[batch, rows[:, :, None], cols[:, None, :]]
+    return out.permute(0, 3, 1, 2).contiguous()
+
+
 @dataclass(frozen=True)
 class ModelSpec:
     """A reference model: JSON key, constructor, forward FLOPs per sample (docs/method.md §6), default epochs."""
@@ -169,6 +225,7 @@ MODELS: dict[str, ModelSpec] = {
     "mlp": ModelSpec("mlp-784-512-512-10", lambda: make_mlp(784, 512, 512, 10), 1_337_344, 10),
     "side": ModelSpec("side-784-32-10", lambda: make_mlp(784, 32, 10), 50_816, 10),
     "logreg": ModelSpec("logreg-784-10", lambda: make_mlp(784, 10), 15_680, 10),
+    "resnet20": ModelSpec("resnet20", make_resnet, 62_043_904, 15),
 }
 
 

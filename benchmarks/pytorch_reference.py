@@ -13,14 +13,14 @@ Usage:
 JSON keys (every number is a median over --passes timed passes unless said otherwise):
     train              samples/s of training steps (Adam lr 1e-3, batch 128, mean cross-entropy, forward +
                        backward + optimizer step), keys "cnn", "mlp-784-512-512-10", "side-784-32-10",
-                       "logreg-784-10". Each pass runs --steps steps after warm-up steps; batches are
+                       "logreg-784-10", "resnet20" (in training mode: batch statistics). Each pass runs --steps steps after warm-up steps; batches are
                        drawn (shuffled, seed 0) from the first 50,000 training images and prepared before
                        timing, so data loading is not timed.
     latency_b1_us      batch-1 inference latency in µs, {"median": .., "p90": .., "calls": n} over single calls
                        (eager, torch.inference_mode(), a different test image every call), keys:
                        "side+energy+route"  side MLP 784-32-10, energy = -logsumexp(logits), and the
                                             routing decision `energy > threshold` as a Python bool;
-                       "side-784-32-10", "mlp-784-512-512-10", "cnn"  forward pass only.
+                       "side-784-32-10", "mlp-784-512-512-10", "cnn", "resnet20"  forward pass only.
     throughput_b256    samples/s of batch-256 inference (same models and keys; for "side+energy+route"
                        the decision is a bool tensor of 256 entries).
     gemm_gflops        GFLOP/s (2·M·K·N / time) of float32 torch.matmul into a preallocated output,
@@ -65,7 +65,7 @@ import fmnist
 BATCH_TRAIN = 128
 BATCH_INFER = 256
 ENERGY_THRESHOLD = -5.0  # any fixed value: only the cost of the comparison matters here
-DEFAULT_STEPS = {"cnn": 25, "mlp": 100, "side": 400, "logreg": 400}
+DEFAULT_STEPS = {"cnn": 25, "mlp": 100, "side": 400, "logreg": 400, "resnet20": 10}
 GEMM_SHAPES = [  # (key, M, K, N, A transposed)
     ("128x784x512", 128, 784, 512, False),
     ("128x512x512", 128, 512, 512, False),
@@ -204,12 +204,13 @@ def side_route(side: torch.nn.Module) -> Callable[[torch.Tensor], object]:
 
 def inference_fns() -> dict[str, Callable[[torch.Tensor], object]]:
     """The timed inference functions (untrained weights: the cost does not depend on them)."""
-    models = {name: fmnist.build(name, seed=0).eval() for name in ("side", "mlp", "cnn")}
+    models = {name: fmnist.build(name, seed=0).eval() for name in ("side", "mlp", "cnn", "resnet20")}
     return {
         "side+energy+route": side_route(models["side"]),
         "side-784-32-10": models["side"],
         "mlp-784-512-512-10": models["mlp"],
         "cnn": models["cnn"],
+        "resnet20": models["resnet20"],
     }
 
 
@@ -219,7 +220,8 @@ def bench_latency(test: fmnist.Split, args: argparse.Namespace) -> dict:
     result = {}
     with torch.inference_mode():
         for key, fn in inference_fns().items():
-            iters = args.latency_iters or (200 if args.quick else (500 if key == "cnn" else 2000))
+            default = {"cnn": 500, "resnet20": 200}.get(key, 2000)
+            iters = args.latency_iters or ((50 if key == "resnet20" else 200) if args.quick else default)
             run_capped(lambda: fn(inputs[0]), max(20, iters // 10), args.max_pass_seconds)  # warm-up
             samples = []
             deadline = time.perf_counter() + 2 * args.max_pass_seconds

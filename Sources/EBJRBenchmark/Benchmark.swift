@@ -86,17 +86,23 @@ public struct BenchmarkSettings: Sendable {
 
     /// Training steps per pass for a model (the script's defaults, a fifth with `quick`).
     func steps(_ model: BenchmarkModel) -> Int {
-        let base = [BenchmarkModel.cnn: 25, .mlp: 100, .side: 400][model]!
+        let base = [BenchmarkModel.cnn: 25, .mlp: 100, .side: 400, .resnet20: 10][model]!
         return max(2, quick ? base / 5 : base)
     }
 
     /// Batch-1 calls timed per model.
-    func latencyCalls(_ model: BenchmarkModel) -> Int { quick ? 200 : (model == .cnn ? 500 : 2000) }
+    func latencyCalls(_ model: BenchmarkModel) -> Int {
+        switch model {
+        case .resnet20: quick ? 50 : 200
+        case .cnn: quick ? 200 : 500
+        default: quick ? 200 : 2000
+        }
+    }
 }
 
 /// The benchmarked models.
 public enum BenchmarkModel: String, CaseIterable, Sendable {
-    case mlp, cnn, side
+    case mlp, cnn, side, resnet20
 
     /// The report key (as in the PyTorch script).
     public var key: String {
@@ -104,6 +110,7 @@ public enum BenchmarkModel: String, CaseIterable, Sendable {
         case .mlp: "mlp-784-512-512-10"
         case .cnn: "cnn"
         case .side: "side-784-32-10"
+        case .resnet20: "resnet20"
         }
     }
 
@@ -113,10 +120,11 @@ public enum BenchmarkModel: String, CaseIterable, Sendable {
         case .mlp: .mlp([784, 512, 512, 10])
         case .cnn: .fashionCNN()
         case .side: .mlp([784, 32, 10])
+        case .resnet20: .resnet(inputShape: [1, 28, 28], classes: 10)
         }
     }
 
-    var isFlat: Bool { self != .cnn }
+    var isFlat: Bool { self != .cnn && self != .resnet20 }
 }
 
 /// The Swift half of `ebjr bench` (docs/method.md §11): training, batch-1 latency, batch-256 throughput and GEMM,
@@ -164,7 +172,8 @@ public struct SwiftBenchmark {
         return try data.reshaped(sampleShape: flat ? [data.sampleSize] : [1, 28, 28])
     }
 
-    /// Samples/s of Adam (lr 1e-3) steps at batch 128 on 64 shuffled training batches prepared before timing.
+    /// Samples/s of Adam (lr 1e-3) steps at batch 128 on 64 shuffled training batches prepared before timing (the
+    /// ResNet in training mode: batch statistics and running-statistics updates included).
     func train() throws -> [String: Double] {
         var result: [String: Double] = [:]
         for model in Self.trainModels() {
@@ -197,9 +206,9 @@ public struct SwiftBenchmark {
     }
 
     /// The models of the training section: all, or those named in `EBJR_BENCH_MODELS` (comma-separated
-    /// `cnn`, `mlp`, `side`; a profiling aid, e.g. `EBJR_BENCH_MODELS=mlp perf record … bench --no-pytorch`).
+    /// `cnn`, `mlp`, `side`, `resnet20`; a profiling aid, e.g. `EBJR_BENCH_MODELS=mlp perf record … bench --no-pytorch`).
     static func trainModels() -> [BenchmarkModel] {
-        let all: [BenchmarkModel] = [.cnn, .mlp, .side]
+        let all: [BenchmarkModel] = [.cnn, .mlp, .side, .resnet20]
         guard let text = ProcessInfo.processInfo.environment["EBJR_BENCH_MODELS"], !text.isEmpty else { return all }
         let names = Set(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         return all.filter { names.contains($0.rawValue) }
@@ -213,6 +222,8 @@ public struct SwiftBenchmark {
         let mlp = try BenchmarkModel.mlp.config.makeModel(generator: &generator)
         let cnn = try BenchmarkModel.cnn.config.makeModel(generator: &generator)
         cnn.eval()
+        let resnet = try BenchmarkModel.resnet20.config.makeModel(generator: &generator)
+        resnet.eval()
         guard let sidePlan = side.inferencePlan(maxBatch: maxBatch), let mlpPlan = mlp.inferencePlan(maxBatch: maxBatch) else {
             preconditionFailure("SwiftBenchmark: MLP without an inference plan")
         }
@@ -238,6 +249,9 @@ public struct SwiftBenchmark {
             (BenchmarkModel.mlp.key, .mlp, { start, rows in _ = mlpPlan.logits(features + start * 784, rows: rows) }),
             (BenchmarkModel.cnn.key, .cnn, { start, rows in
                 _ = noGrad { cnn(images.batchTensor(range: start..<(start + rows))) }
+            }),
+            (BenchmarkModel.resnet20.key, .resnet20, { start, rows in
+                _ = noGrad { resnet(images.batchTensor(range: start..<(start + rows))) }
             }),
         ]
     }

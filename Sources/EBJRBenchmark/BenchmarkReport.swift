@@ -51,9 +51,10 @@ public struct BenchmarkReport: Codable, Sendable {
                                 ratio: p.flatMap { $0 > 0 ? s / $0 : nil }))
             }
         }
-        let models = [BenchmarkModel.mlp.key, BenchmarkModel.cnn.key, BenchmarkModel.side.key]
+        let models = [BenchmarkModel.mlp.key, BenchmarkModel.cnn.key, BenchmarkModel.side.key, BenchmarkModel.resnet20.key]
         rate("train", "samples/s", swift.train, pytorch?.train, models)
-        for key in [SwiftBenchmark.routeKey, BenchmarkModel.side.key, BenchmarkModel.mlp.key, BenchmarkModel.cnn.key] {
+        for key in [SwiftBenchmark.routeKey, BenchmarkModel.side.key, BenchmarkModel.mlp.key, BenchmarkModel.cnn.key,
+                    BenchmarkModel.resnet20.key] {
             guard let s = swift.latency?[key] else { continue }
             let p = pytorch?.latency?[key]
             rows.append(Row(section: "latency b1", key: key, unit: "µs", swift: s.median, referenceEngine: "PyTorch",
@@ -61,7 +62,8 @@ public struct BenchmarkReport: Codable, Sendable {
                             swiftP90: s.p90, referenceP90: p?.p90))
         }
         rate("throughput b256", "samples/s", swift.throughput, pytorch?.throughput,
-             [SwiftBenchmark.routeKey, BenchmarkModel.side.key, BenchmarkModel.mlp.key, BenchmarkModel.cnn.key])
+             [SwiftBenchmark.routeKey, BenchmarkModel.side.key, BenchmarkModel.mlp.key, BenchmarkModel.cnn.key,
+              BenchmarkModel.resnet20.key])
         rate("gemm", "GFLOP/s", swift.gemm, pytorch?.gemm, SwiftBenchmark.gemmShapes.map(\.key))
         if pytorch?.gemmOpenBLAS != nil {
             rate("gemm vs OpenBLAS", "GFLOP/s", swift.gemm, pytorch?.gemmOpenBLAS, SwiftBenchmark.gemmShapes.map(\.key),
