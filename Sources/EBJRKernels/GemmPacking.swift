@@ -40,7 +40,26 @@ func packA(_ a: StridedMatrix, i0: Int, p0: Int, mc: Int, kc: Int, into dst: Uns
     while i < mc {
         let rows = min(mr, mc - i)
         let src = a.pointer(row: i0 + i, col: p0)
-        if rows == mr && a.colStride == 1 {
+        if rows == 8 && mr == 8 && a.colStride == 1 {
+            // op(A) is A and the panel is 8 rows: transpose 8 × 8 blocks (a scalar gather of 8 rows a full
+            // cache line apart costs as much as the product when `n` is small).
+            let rs = a.rowStride
+            var p = 0
+            while p + 8 <= kc {
+                let s = src + p
+                let t = transpose8x8(
+                    loadFloat8(s), loadFloat8(s + rs), loadFloat8(s + 2 * rs), loadFloat8(s + 3 * rs),
+                    loadFloat8(s + 4 * rs), loadFloat8(s + 5 * rs), loadFloat8(s + 6 * rs), loadFloat8(s + 7 * rs))
+                let d = panel + p * 8
+                storeFloat8(t.0, d); storeFloat8(t.1, d + 8); storeFloat8(t.2, d + 16); storeFloat8(t.3, d + 24)
+                storeFloat8(t.4, d + 32); storeFloat8(t.5, d + 40); storeFloat8(t.6, d + 48); storeFloat8(t.7, d + 56)
+                p += 8
+            }
+            while p < kc {
+                for r in 0..<8 { panel[p * 8 + r] = src[r * rs + p] }
+                p += 1
+            }
+        } else if rows == mr && a.colStride == 1 {
             // op(A) is A: interleave mr contiguous rows.
             let rs = a.rowStride
             for p in 0..<kc {
