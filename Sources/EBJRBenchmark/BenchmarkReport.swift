@@ -66,11 +66,12 @@ public struct BenchmarkReport: Codable, Sendable {
         let models = [BenchmarkModel.mlp.key, BenchmarkModel.cnn.key, BenchmarkModel.side.key]
         rate("train", "samples/s", swift.train, pytorch?.train, models)
         let inferenceKeys = [SwiftBenchmark.routeKey, BenchmarkModel.side.key, BenchmarkModel.mlp.key, BenchmarkModel.cnn.key]
-        var engines: [(name: String, results: BenchmarkResults?)] = [("PyTorch", pytorch)]
+        // PyTorch's rows stay (with "–") when no engine ran, so the table always says what was compared.
+        var engines: [(name: String, results: BenchmarkResults?)] = pytorch != nil || onnxruntime == nil ? [("PyTorch", pytorch)] : []
         if let onnxruntime { engines.append(("onnxruntime", onnxruntime)) }
         for key in inferenceKeys {
             guard let s = swift.latency?[key] else { continue }
-            for engine in engines where engine.name == "PyTorch" || engine.results?.latency?[key] != nil {
+            for engine in engines where engine.results == nil || engine.results?.latency?[key] != nil {
                 let p = engine.results?.latency?[key]
                 rows.append(Row(section: "latency b1", key: key, unit: "µs", swift: s.median, referenceEngine: engine.name,
                                 reference: p?.median, ratio: p.flatMap { s.median > 0 ? $0.median / s.median : nil },
@@ -78,7 +79,7 @@ public struct BenchmarkReport: Codable, Sendable {
             }
         }
         for key in inferenceKeys {
-            for engine in engines where engine.name == "PyTorch" || engine.results?.throughput?[key] != nil {
+            for engine in engines where engine.results == nil || engine.results?.throughput?[key] != nil {
                 rate("throughput b256", "samples/s", swift.throughput, engine.results?.throughput, [key], engine: engine.name)
             }
         }

@@ -15,7 +15,9 @@ import EBJRTensor
 ///   large weight matrix splits its output columns over the threads (the product is bound by reading the weights).
 ///
 /// The arithmetic is the autograd forward's, operation for operation (bias first, then `C += W · cols` for a
-/// convolution; `x · Wᵀ` then bias for a linear layer), so the logits are bitwise the same.
+/// convolution; `x · Wᵀ` then bias for a linear layer), so the logits are bitwise the same for the same batch.
+/// (A GEMM's rounding depends on its row count — a few-row product takes another path — so splitting a batch
+/// differently can change the last bits, in either engine.)
 ///
 /// The plan reads the model's weights in place (later optimizer updates are seen). It also computes the energy
 /// score `E(x) = −logsumexp(z)` and the routing decision `E(x) > threshold` (docs/method.md §3) without leaving
