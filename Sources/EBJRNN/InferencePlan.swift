@@ -8,8 +8,8 @@ import EBJRTensor
 ///
 /// What it saves over the autograd forward (`noGrad { model(x) }`):
 /// - no tape, no tensor objects and no allocation per call: every buffer is made once, for up to `maxBatch` rows;
-/// - the convolutional part of one sample runs start to finish on one thread (im2col, GEMM, bias, activation,
-///   pooling) while its activations are still in cache, and only its last output is kept for the batch; batches
+/// - the convolutional part of one sample runs start to finish on one thread (columns unfolded straight into the
+///   GEMM's panels, GEMM, bias, activation, pooling) while its activations are still in cache, and only its last output is kept for the batch; batches
 ///   spread samples over the kernel threads, a single sample spreads each convolution's GEMM over them instead;
 /// - bias and activation are applied in the pass that finishes each layer's output; a batch-1 `Linear` with a
 ///   large weight matrix splits its output columns over the threads (the product is bound by reading the weights).
@@ -43,7 +43,8 @@ public final class InferencePlan {
         var activation: Activation
     }
 
-    /// Scratch of one worker of the per-sample part: two activation buffers used in turn and an im2col buffer.
+    /// Scratch of one worker of the per-sample part: two activation buffers used in turn and the packed columns
+    /// of a convolution (`ConvolutionGemm`).
     private struct Scratch {
         let ping: UnsafeMutablePointer<Float>
         let pong: UnsafeMutablePointer<Float>
@@ -59,6 +60,7 @@ public final class InferencePlan {
     private var sampleOutput: UnsafeMutablePointer<Float>?
     private var scratch: [Scratch] = []
     private var allocations: [UnsafeMutablePointer<Float>] = []
+    private var alignedAllocations: [UnsafeMutablePointer<Float>] = []
 
     /// Values of one input sample.
     public let inputFeatures: Int
@@ -149,16 +151,18 @@ public final class InferencePlan {
             let largest = sizes.max() ?? 0
             let columns = steps.reduce(1) { size, step in
                 guard case let .conv(_, _, g, _, _) = step else { return size }
-                return Swift.max(size, g.patchSize * g.positions)
+                return Swift.max(size, ConvolutionGemm.scratchCount(g))
             }
             for _ in 0..<Swift.min(maxBatch, Self.sampleGroups) {
-                scratch.append(Scratch(ping: allocate(largest), pong: allocate(largest), columns: allocate(columns)))
+                let packed = ConvolutionGemm.allocateScratch(columns)
+                alignedAllocations.append(packed)
+                scratch.append(Scratch(ping: allocate(largest), pong: allocate(largest), columns: packed))
             }
         }
         for step in linears { linearBuffers.append(allocate(step.outputs * maxBatch)) }
     }
 
-    deinit { for buffer in allocations { buffer.deallocate() } }
+    deinit { for buffer in allocations + alignedAllocations { buffer.deallocate() } }
 
     private func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(count, 1))
@@ -230,15 +234,12 @@ public final class InferencePlan {
             let dst = index == sampleSteps.count - 1 ? output : (index % 2 == 0 ? scratch.ping : scratch.pong)
             switch step {
             case let .conv(weight, bias, g, outputs, activation):
-                let positions = g.positions, depth = g.patchSize
-                let pointwise = g.kernelHeight == 1 && g.kernelWidth == 1 && g.stride == 1 && g.padding == 0
-                if !pointwise { im2col(src, g, into: scratch.columns) }
+                let positions = g.positions
                 if let bias {
                     for o in 0..<outputs { (dst + o * positions).update(repeating: bias.data[o], count: positions) }
                 }
-                sgemm(transA: false, transB: false, m: outputs, n: positions, k: depth, a: weight.data, lda: depth,
-                      b: pointwise ? src : UnsafePointer(scratch.columns), ldb: positions,
-                      beta: bias == nil ? 0 : 1, c: dst, ldc: positions, threads: threads)
+                ConvolutionGemm.run(weight: weight.data, outputs: outputs, image: src, geometry: g, beta: bias == nil ? 0 : 1,
+                                    output: dst, packed: scratch.columns, threads: threads)
                 Self.apply(activation, to: dst, count: outputs * positions)
             case let .maxPool(channels, height, width, kernel, stride):
                 Self.maxPool(src, into: dst, planes: channels, height: height, width: width, kernel: kernel, stride: stride)
