@@ -1,5 +1,5 @@
 import Testing
-@testable import EBJRKernels
+import EBJRKernels
 import EBJRTensor
 
 /// The convolution product that unfolds columns straight into the GEMM's panels gives bitwise the values of
