@@ -73,7 +73,7 @@ let package = Package(
         // Tests
         .target(name: "_EBJRTestSupport", dependencies: ["EBJR", "EBJRTensor", "EBJRRouting", "EBJREvaluation"], path: "Tests/_EBJRTestSupport"),
         .testTarget(name: "EBJRTensorTests", dependencies: ["EBJRTensor", "EBJRKernels", "_EBJRTestSupport"]),
-        .testTarget(name: "EBJRNNTests", dependencies: ["EBJRNN", "EBJRTensor", "EBJROptimizers", "_EBJRTestSupport"]),
+        .testTarget(name: "EBJRNNTests", dependencies: ["EBJRNN", "EBJRKernels", "EBJRTensor", "EBJROptimizers", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRDataTests", dependencies: ["EBJRData", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRCheckpointTests", dependencies: ["EBJRCheckpoint", "EBJRFiles", "EBJRNN", "EBJROptimizers", "EBJRTensor", "EBJRHDF5", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRRoutingTests", dependencies: ["EBJRRouting", "EBJREvaluation", "EBJRFiles", "_EBJRTestSupport"]),

@@ -8,6 +8,8 @@
 set -euo pipefail
 EBJR_NATIVE_FLAGS=(-Xswiftc -target-cpu -Xswiftc native -Xswiftc -enforce-exclusivity=unchecked
                    -Xcc -fno-math-errno -Xswiftc -DEBJR_NATIVE_CPU)
+# AVX-512 cores get the wide GEMM tile (8 × 32 in zmm registers; docs/kernels.md), others the AVX2 one.
+if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then EBJR_NATIVE_FLAGS+=(-Xswiftc -DEBJR_AVX512); fi
 if [[ "${1:-}" == "--flags-only" ]]; then return 0 2>/dev/null || exit 0; fi
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"

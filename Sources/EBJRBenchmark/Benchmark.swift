@@ -217,16 +217,15 @@ public struct SwiftBenchmark {
     /// The timed inference functions over the test split: key, model, and a call on `rows` samples at an offset.
     private func inferenceFunctions(maxBatch: Int) throws -> [(key: String, model: BenchmarkModel, call: (Int, Int) -> Void)] {
         let flat = try load(.test, flat: true), images = try load(.test, flat: false)
-        var generator = RandomGenerator(seed: 0)
-        let side = try BenchmarkModel.side.config.makeModel(generator: &generator)
-        let mlp = try BenchmarkModel.mlp.config.makeModel(generator: &generator)
-        let cnn = try BenchmarkModel.cnn.config.makeModel(generator: &generator)
-        cnn.eval()
-        let resnet = try BenchmarkModel.resnet20.config.makeModel(generator: &generator)
-        resnet.eval()
-        guard let sidePlan = side.inferencePlan(maxBatch: maxBatch), let mlpPlan = mlp.inferencePlan(maxBatch: maxBatch) else {
-            preconditionFailure("SwiftBenchmark: MLP without an inference plan")
+        let models = try Self.inferenceModels()
+        let side = models[.side]!, mlp = models[.mlp]!, cnn = models[.cnn]!, resnet = models[.resnet20]!
+        guard let sidePlan = side.inferencePlan(maxBatch: maxBatch), let mlpPlan = mlp.inferencePlan(maxBatch: maxBatch),
+              let cnnPlan = cnn.inferencePlan(inputShape: images.sampleShape, maxBatch: maxBatch) else {
+            preconditionFailure("SwiftBenchmark: a benchmark model without an inference plan")
         }
+        let imageFeatures = UnsafeMutablePointer<Float>.allocate(capacity: images.features.count)
+        imageFeatures.initialize(from: images.features, count: images.features.count)
+        let imageKeeper = PointerOwner(imageFeatures)
         // The features stay alive in this box for as long as the closures.
         let features = UnsafeMutablePointer<Float>.allocate(capacity: flat.features.count)
         features.initialize(from: flat.features, count: flat.features.count)
@@ -248,12 +247,25 @@ public struct SwiftBenchmark {
             (BenchmarkModel.side.key, .side, { start, rows in _ = sidePlan.logits(features + start * 784, rows: rows) }),
             (BenchmarkModel.mlp.key, .mlp, { start, rows in _ = mlpPlan.logits(features + start * 784, rows: rows) }),
             (BenchmarkModel.cnn.key, .cnn, { start, rows in
-                _ = noGrad { cnn(images.batchTensor(range: start..<(start + rows))) }
+                _ = cnnPlan.logits(imageKeeper.pointer + start * 784, rows: rows)
             }),
             (BenchmarkModel.resnet20.key, .resnet20, { start, rows in
                 _ = noGrad { resnet(images.batchTensor(range: start..<(start + rows))) }
             }),
         ]
+    }
+
+    /// The models of the inference rows (weights from seed 0, in eval mode): what the Swift rows time and what
+    /// `ebjr bench` exports to ONNX for the onnxruntime rows.
+    public static func inferenceModels() throws -> [BenchmarkModel: Sequential] {
+        var generator = RandomGenerator(seed: 0)
+        var models: [BenchmarkModel: Sequential] = [:]
+        for model in [BenchmarkModel.side, .mlp, .cnn, .resnet20] {
+            let network = try model.config.makeModel(generator: &generator)
+            network.eval()
+            models[model] = network
+        }
+        return models
     }
 
     /// Batch-1 latency in µs over single calls, each on a different test image.

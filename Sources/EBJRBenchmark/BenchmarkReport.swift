@@ -1,7 +1,8 @@
 import Foundation
 
-/// Swift and reference numbers of one `ebjr bench` run side by side, as table rows, Markdown and JSON. The reference
-/// is PyTorch eager, and for GEMM also OpenBLAS `sgemm` (through NumPy, in the same Python process).
+/// Swift and reference numbers of one `ebjr bench` run side by side, as table rows, Markdown and JSON. The references
+/// are PyTorch eager (training, inference), ONNX Runtime (inference: the same models exported to ONNX) and, for
+/// GEMM, OpenBLAS `sgemm` (through NumPy, in the same Python process as PyTorch).
 public struct BenchmarkReport: Codable, Sendable {
     /// One line of the table. `ratio` is Swift ÷ reference for rates and reference ÷ Swift for latency (so that
     /// above 1 always means Swift is faster).
@@ -10,7 +11,7 @@ public struct BenchmarkReport: Codable, Sendable {
         public var key: String
         public var unit: String
         public var swift: Double
-        /// The engine compared against: "PyTorch" or "OpenBLAS".
+        /// The engine compared against: "PyTorch", "onnxruntime" or "OpenBLAS".
         public var referenceEngine: String
         public var reference: Double?
         public var ratio: Double?
@@ -26,16 +27,27 @@ public struct BenchmarkReport: Codable, Sendable {
     public var pytorch: BenchmarkResults?
     /// Why PyTorch numbers are missing, if they are.
     public var pytorchNote: String?
+    /// ONNX Runtime's inference numbers, nil when it was not run.
+    public var onnxruntime: BenchmarkResults?
+    /// Why ONNX Runtime numbers are missing, if they are.
+    public var onnxruntimeNote: String?
+    /// Median batch-1 time (µs) of an Identity graph through the same Python `InferenceSession.run`: the call
+    /// overhead included in every onnxruntime latency.
+    public var onnxruntimeCallOverhead: Double?
     /// Load averages before and after the run.
     public var loadAverage: [Double]
 
     public init(threads: Int, quick: Bool, swift: BenchmarkResults, pytorch: BenchmarkResults?, pytorchNote: String?,
+                onnxruntime: BenchmarkResults? = nil, onnxruntimeNote: String? = nil, onnxruntimeCallOverhead: Double? = nil,
                 loadAverage: [Double]) {
         self.threads = threads
         self.quick = quick
         self.swift = swift
         self.pytorch = pytorch
         self.pytorchNote = pytorchNote
+        self.onnxruntime = onnxruntime
+        self.onnxruntimeNote = onnxruntimeNote
+        self.onnxruntimeCallOverhead = onnxruntimeCallOverhead
         self.loadAverage = loadAverage
     }
 
@@ -53,17 +65,25 @@ public struct BenchmarkReport: Codable, Sendable {
         }
         let models = [BenchmarkModel.mlp.key, BenchmarkModel.cnn.key, BenchmarkModel.side.key, BenchmarkModel.resnet20.key]
         rate("train", "samples/s", swift.train, pytorch?.train, models)
-        for key in [SwiftBenchmark.routeKey, BenchmarkModel.side.key, BenchmarkModel.mlp.key, BenchmarkModel.cnn.key,
-                    BenchmarkModel.resnet20.key] {
+        let inferenceKeys = [SwiftBenchmark.routeKey, BenchmarkModel.side.key, BenchmarkModel.mlp.key, BenchmarkModel.cnn.key,
+                             BenchmarkModel.resnet20.key]
+        // PyTorch's rows stay (with "–") when no engine ran, so the table always says what was compared.
+        var engines: [(name: String, results: BenchmarkResults?)] = pytorch != nil || onnxruntime == nil ? [("PyTorch", pytorch)] : []
+        if let onnxruntime { engines.append(("onnxruntime", onnxruntime)) }
+        for key in inferenceKeys {
             guard let s = swift.latency?[key] else { continue }
-            let p = pytorch?.latency?[key]
-            rows.append(Row(section: "latency b1", key: key, unit: "µs", swift: s.median, referenceEngine: "PyTorch",
-                            reference: p?.median, ratio: p.flatMap { s.median > 0 ? $0.median / s.median : nil },
-                            swiftP90: s.p90, referenceP90: p?.p90))
+            for engine in engines where engine.results == nil || engine.results?.latency?[key] != nil {
+                let p = engine.results?.latency?[key]
+                rows.append(Row(section: "latency b1", key: key, unit: "µs", swift: s.median, referenceEngine: engine.name,
+                                reference: p?.median, ratio: p.flatMap { s.median > 0 ? $0.median / s.median : nil },
+                                swiftP90: s.p90, referenceP90: p?.p90))
+            }
         }
-        rate("throughput b256", "samples/s", swift.throughput, pytorch?.throughput,
-             [SwiftBenchmark.routeKey, BenchmarkModel.side.key, BenchmarkModel.mlp.key, BenchmarkModel.cnn.key,
-              BenchmarkModel.resnet20.key])
+        for key in inferenceKeys {
+            for engine in engines where engine.results == nil || engine.results?.throughput?[key] != nil {
+                rate("throughput b256", "samples/s", swift.throughput, engine.results?.throughput, [key], engine: engine.name)
+            }
+        }
         rate("gemm", "GFLOP/s", swift.gemm, pytorch?.gemm, SwiftBenchmark.gemmShapes.map(\.key))
         if pytorch?.gemmOpenBLAS != nil {
             rate("gemm vs OpenBLAS", "GFLOP/s", swift.gemm, pytorch?.gemmOpenBLAS, SwiftBenchmark.gemmShapes.map(\.key),
@@ -85,15 +105,21 @@ public struct BenchmarkReport: Codable, Sendable {
                            + "multi-threaded PyTorch slows down sharply under contention, so ratios from this run are "
                            + "not quiet-machine ratios.\n", before, cores)
         }
-        text += "\n| section | key | unit | Swift | reference | ratio |\n|---|---|---|---:|---:|---:|\n"
+        if let onnxruntimeNote { text += "\(onnxruntimeNote)\n" }
+        text += "\n| section | key | unit | Swift | reference | engine | ratio |\n|---|---|---|---:|---:|---|---:|\n"
         for row in rows {
             var swiftText = Self.format(row.swift), torchText = row.reference.map(Self.format) ?? "–"
             if let p90 = row.swiftP90 { swiftText += " (p90 \(Self.format(p90)))" }
             if let p90 = row.referenceP90 { torchText += " (p90 \(Self.format(p90)))" }
             let ratio = row.ratio.map { String(format: "%.2f×", $0) } ?? "–"
-            text += "| \(row.section) | \(row.key) | \(row.unit) | \(swiftText) | \(torchText) | \(ratio) |\n"
+            text += "| \(row.section) | \(row.key) | \(row.unit) | \(swiftText) | \(torchText) | \(row.referenceEngine) | \(ratio) |\n"
         }
-        text += "\nreference: PyTorch eager; in the `gemm vs OpenBLAS` rows, OpenBLAS sgemm (NumPy's float32 matmul, same threads).\n"
+        text += "\nreference: PyTorch eager; onnxruntime: the same models exported by `ebjr export onnx`, timed around "
+            + "`InferenceSession.run` with inputs prepared beforehand"
+        if let overhead = onnxruntimeCallOverhead {
+            text += String(format: " (this includes the Python call, %.1f µs for an Identity graph)", overhead)
+        }
+        text += "; in the `gemm vs OpenBLAS` rows, OpenBLAS sgemm (NumPy's float32 matmul, same threads).\n"
         text += "ratio: Swift ÷ reference for rates, reference ÷ Swift for latency (above 1: Swift is faster).\n"
         return text
     }

@@ -2,11 +2,12 @@ import ArgumentParser
 import Foundation
 import EBJR
 
-/// `ebjr bench`: the performance suite (release build), with PyTorch measured in the same run.
+/// `ebjr bench`: the performance suite (release build), with PyTorch and ONNX Runtime measured in the same run.
 ///
 /// Each section (training, batch-1 latency, batch-256 throughput, GEMM) is measured for Swift and right after
-/// for PyTorch (`benchmarks/pytorch_reference.py --only <section>` as a subprocess), so that both see the same
-/// machine load. The table goes to standard output, progress lines to standard error.
+/// for PyTorch (`benchmarks/pytorch_reference.py --only <section>` as a subprocess), and the inference sections
+/// also for ONNX Runtime on the same models exported to ONNX (`benchmarks/onnxruntime_reference.py`), so that
+/// every engine sees the same machine load. The table goes to standard output, progress lines to standard error.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmark training, inference and GEMM against PyTorch.")
 
@@ -30,6 +31,12 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "The PyTorch reference script (default: benchmarks/pytorch_reference.py found from the current directory).")
     var pytorchScript: String?
+
+    @Flag(help: "Do not run the onnxruntime inference rows.")
+    var noOnnxruntime = false
+
+    @Option(help: "Python with onnxruntime, onnx and numpy (default: $EBJR_PYTHON, then .venv/bin/python, then python3).")
+    var onnxruntimePython: String?
 
     @Option(help: "Write the report as JSON here.")
     var json: String?
@@ -62,10 +69,26 @@ struct BenchCommand: ParsableCommand {
             }
             if let note, !noPytorch { Self.progress(note) }
             if requirePytorch, reference == nil { throw BenchError.pytorchRequired(note ?? "PyTorch unavailable") }
+            let onnx = noOnnxruntime ? nil : OnnxRuntimeReference.prepare(python: onnxruntimePython, near: reference?.process.script)
+            var onnxNote = noOnnxruntime ? "onnxruntime not run (--no-onnxruntime)." : onnx == nil ? "onnxruntime unavailable: no python with onnxruntime, onnx and numpy, or benchmarks/onnxruntime_reference.py not found." : nil
+            if let onnxNote, !noOnnxruntime { Self.progress(onnxNote) }
+            var onnxResults: BenchmarkResults?, onnxOverhead: Double?
             var swiftResults = BenchmarkResults(), torchResults: BenchmarkResults? = reference == nil ? nil : BenchmarkResults()
             for section in sections {
                 Self.progress("section \(section.rawValue): Swift")
                 swiftResults.merge(try bench.run(section))
+                if let onnx, section == .latency || section == .throughput {
+                    Self.progress("section \(section.rawValue): onnxruntime")
+                    do {
+                        let (results, overhead) = try onnx.run(section, settings: settings)
+                        if onnxResults == nil { onnxResults = BenchmarkResults() }
+                        onnxResults?.merge(results)
+                        onnxOverhead = overhead
+                    } catch {
+                        onnxNote = "onnxruntime failed (\(error)): its remaining numbers are missing."
+                        Self.progress(onnxNote!)
+                    }
+                }
                 guard let current = reference else { continue }
                 Self.progress("section \(section.rawValue): PyTorch")
                 do {
@@ -77,7 +100,8 @@ struct BenchCommand: ParsableCommand {
                 }
             }
             try write(BenchmarkReport(threads: threadCount, quick: quick, swift: swiftResults, pytorch: torchResults,
-                                      pytorchNote: note, loadAverage: [loadBefore, Self.loadAverage()]))
+                                      pytorchNote: note, onnxruntime: onnxResults, onnxruntimeNote: onnxNote,
+                                      onnxruntimeCallOverhead: onnxOverhead, loadAverage: [loadBefore, Self.loadAverage()]))
         }
     }
 
@@ -98,54 +122,36 @@ struct BenchCommand: ParsableCommand {
     }
 }
 
-/// How to run `benchmarks/pytorch_reference.py`.
-struct PyTorchReference {
+/// A Python script run as a subprocess: JSON on its standard output, progress passed through on standard error.
+struct PythonScript {
     let python: String
     let script: String
 
-    /// The python and script to use, or nil when the script cannot be found.
-    static func locate(python: String?, script: String?) -> PyTorchReference? {
+    /// `benchmarks/<name>` found from the current directory or up to five of its parents.
+    static func find(_ name: String) -> String? {
         let fm = FileManager.default
-        var scriptPath = script
-        if scriptPath == nil {
-            var dir = URL(fileURLWithPath: fm.currentDirectoryPath)
-            for _ in 0..<6 {
-                let candidate = dir.appendingPathComponent("benchmarks/pytorch_reference.py").path
-                if fm.fileExists(atPath: candidate) { scriptPath = candidate; break }
-                dir.deleteLastPathComponent()
-            }
+        var dir = URL(fileURLWithPath: fm.currentDirectoryPath)
+        for _ in 0..<6 {
+            let candidate = dir.appendingPathComponent("benchmarks/\(name)").path
+            if fm.fileExists(atPath: candidate) { return candidate }
+            dir.deleteLastPathComponent()
         }
-        guard let scriptPath, fm.fileExists(atPath: scriptPath) else { return nil }
-        let root = URL(fileURLWithPath: scriptPath).deletingLastPathComponent().deletingLastPathComponent()
-        let venv = root.appendingPathComponent(".venv-bench/bin/python").path
-        let chosen = python ?? ProcessInfo.processInfo.environment["EBJR_TORCH_PYTHON"]
-            ?? (fm.isExecutableFile(atPath: venv) ? venv : "python3")
-        return PyTorchReference(python: chosen, script: scriptPath)
+        return nil
     }
 
-    /// Nil when `import torch` works, otherwise a short reason.
-    func check() -> String? {
-        guard let (status, _) = try? execute(["-c", "import torch, numpy"], passStderr: false) else {
+    /// Nil when `python -c "import <modules>"` works, otherwise a short reason.
+    func checkImports(_ modules: String) -> String? {
+        guard let (status, _) = try? execute(["-c", "import \(modules)"], passStderr: false, withScript: false) else {
             return "cannot run \(python)"
         }
-        return status == 0 ? nil : "\(python) cannot import torch and numpy"
+        return status == 0 ? nil : "\(python) cannot import \(modules)"
     }
 
-    /// The reference numbers of one section.
-    func run(_ section: BenchmarkSection, settings: BenchmarkSettings) throws -> BenchmarkResults {
-        var arguments = [script, "--threads", String(settings.threads), "--only", section.rawValue,
-                         "--data-dir", DataChoice.recipeDefault.dataLocation]
-        if settings.quick { arguments.append("--quick") }
-        let (status, output) = try execute(arguments, passStderr: true,
-                                           environment: ["OPENBLAS_NUM_THREADS": String(settings.threads)])
-        guard status == 0 else { throw BenchError.pytorchFailed(status) }
-        return try JSONDecoder().decode(BenchmarkResults.self, from: output)
-    }
-
-    private func execute(_ arguments: [String], passStderr: Bool, environment: [String: String] = [:]) throws -> (Int32, Data) {
+    func execute(_ arguments: [String], passStderr: Bool, environment: [String: String] = [:],
+                 withScript: Bool = true) throws -> (Int32, Data) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python] + arguments
+        process.arguments = [python] + (withScript ? [script] : []) + arguments
         // e.g. OPENBLAS_NUM_THREADS: OpenBLAS (behind NumPy) reads it at load time; the script also uses threadpoolctl.
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let pipe = Pipe()
@@ -158,12 +164,109 @@ struct PyTorchReference {
     }
 }
 
+/// How to run `benchmarks/pytorch_reference.py`.
+struct PyTorchReference {
+    let process: PythonScript
+
+    /// The python and script to use, or nil when the script cannot be found.
+    static func locate(python: String?, script: String?) -> PyTorchReference? {
+        let fm = FileManager.default
+        guard let scriptPath = script ?? PythonScript.find("pytorch_reference.py"), fm.fileExists(atPath: scriptPath) else { return nil }
+        let root = URL(fileURLWithPath: scriptPath).deletingLastPathComponent().deletingLastPathComponent()
+        let venv = root.appendingPathComponent(".venv-bench/bin/python").path
+        let chosen = python ?? ProcessInfo.processInfo.environment["EBJR_TORCH_PYTHON"]
+            ?? (fm.isExecutableFile(atPath: venv) ? venv : "python3")
+        return PyTorchReference(process: PythonScript(python: chosen, script: scriptPath))
+    }
+
+    /// Nil when `import torch` works, otherwise a short reason.
+    func check() -> String? { process.checkImports("torch, numpy") }
+
+    /// The reference numbers of one section.
+    func run(_ section: BenchmarkSection, settings: BenchmarkSettings) throws -> BenchmarkResults {
+        var arguments = ["--threads", String(settings.threads), "--only", section.rawValue,
+                         "--data-dir", DataChoice.recipeDefault.dataLocation]
+        if settings.quick { arguments.append("--quick") }
+        let (status, output) = try process.execute(arguments, passStderr: true,
+                                                   environment: ["OPENBLAS_NUM_THREADS": String(settings.threads)])
+        guard status == 0 else { throw BenchError.referenceFailed("pytorch_reference.py", status) }
+        return try JSONDecoder().decode(BenchmarkResults.self, from: output)
+    }
+}
+
+/// How to run `benchmarks/onnxruntime_reference.py` on the benchmark's own models, exported to ONNX once into a
+/// temporary folder (removed when the process ends).
+final class OnnxRuntimeReference {
+    let process: PythonScript
+    let models: URL
+
+    private init(process: PythonScript, models: URL) {
+        self.process = process
+        self.models = models
+    }
+
+    deinit { try? FileManager.default.removeItem(at: models) }
+
+    /// A ready reference (python checked, models exported), or nil when onnxruntime cannot be run.
+    static func prepare(python: String?, near pytorchScript: String?) -> OnnxRuntimeReference? {
+        let fm = FileManager.default
+        let sibling = pytorchScript.map { URL(fileURLWithPath: $0).deletingLastPathComponent().appendingPathComponent("onnxruntime_reference.py").path }
+        guard let script = sibling.flatMap({ fm.fileExists(atPath: $0) ? $0 : nil }) ?? PythonScript.find("onnxruntime_reference.py") else {
+            return nil
+        }
+        let root = URL(fileURLWithPath: script).deletingLastPathComponent().deletingLastPathComponent()
+        let venv = root.appendingPathComponent(".venv/bin/python").path
+        let chosen = python ?? ProcessInfo.processInfo.environment["EBJR_PYTHON"] ?? (fm.isExecutableFile(atPath: venv) ? venv : "python3")
+        let process = PythonScript(python: chosen, script: script)
+        if process.checkImports("onnxruntime, onnx, numpy") != nil { return nil }
+        let models = fm.temporaryDirectory.appendingPathComponent("ebjr-bench-onnx-\(getpid())")
+        do {
+            try fm.createDirectory(at: models, withIntermediateDirectories: true)
+            let reference = OnnxRuntimeReference(process: process, models: models)
+            try reference.export()
+            return reference
+        } catch {
+            BenchCommand.progress("onnxruntime: could not export the benchmark models (\(error))")
+            return nil
+        }
+    }
+
+    /// Writes `<key>.onnx` for every inference row (the route row: the side model with its energy and `accept`
+    /// outputs in the graph) and `shapes.json` (sample shape per key).
+    private func export() throws {
+        let networks = try SwiftBenchmark.inferenceModels()
+        var shapes: [String: [Int]] = [:]
+        func write(_ key: String, _ model: BenchmarkModel, _ options: ONNXExportOptions) throws {
+            try ONNXExporter(config: model.config, options: options)
+                .write(weights: networks[model]!.namedParameters(), to: models.appendingPathComponent("\(key).onnx"))
+            shapes[key] = model.config.inputShape
+        }
+        for model in [BenchmarkModel.side, .mlp, .cnn, .resnet20] { try write(model.key, model, ONNXExportOptions()) }
+        try write(SwiftBenchmark.routeKey, .side,
+                  ONNXExportOptions(energy: .init(temperature: 1, threshold: SwiftBenchmark.energyThreshold)))
+        try JSONEncoder().encode(shapes).write(to: models.appendingPathComponent("shapes.json"))
+    }
+
+    /// The onnxruntime numbers of one inference section, and the measured Python call overhead (µs).
+    func run(_ section: BenchmarkSection, settings: BenchmarkSettings) throws -> (BenchmarkResults, Double?) {
+        var arguments = ["--models", models.path, "--threads", String(settings.threads), "--only", section.rawValue,
+                         "--data-dir", DataChoice.recipeDefault.dataLocation]
+        if settings.quick { arguments.append("--quick") }
+        let (status, output) = try process.execute(arguments, passStderr: true)
+        guard status == 0 else { throw BenchError.referenceFailed("onnxruntime_reference.py", status) }
+        struct Meta: Decodable { var call_overhead_us: Double? }
+        struct Envelope: Decodable { var meta: Meta? }
+        let overhead = try JSONDecoder().decode(Envelope.self, from: output).meta?.call_overhead_us
+        return (try JSONDecoder().decode(BenchmarkResults.self, from: output), overhead)
+    }
+}
+
 enum BenchError: Error, CustomStringConvertible {
-    case pytorchFailed(Int32)
+    case referenceFailed(String, Int32)
     case pytorchRequired(String)
     var description: String {
         switch self {
-        case let .pytorchFailed(status): "pytorch_reference.py exited with status \(status)"
+        case let .referenceFailed(script, status): "\(script) exited with status \(status)"
         case let .pytorchRequired(note): "\(note) (--require-pytorch)"
         }
     }

@@ -26,12 +26,12 @@ struct StridedMatrix {
     }
 }
 
-/// Packs the `mc × kc` block of `op(A)` starting at `(i0, p0)` into `⌈mc / 6⌉` panels of `6 × kc`:
-/// panel `q` holds `dst[q·6·kc + 6p + r] = op(A)[i0 + 6q + r, p0 + p]`, rows past `mc` are zero.
+/// Packs the `mc × kc` block of `op(A)` starting at `(i0, p0)` into `⌈mc / mr⌉` panels of `mr × kc`:
+/// panel `q` holds `dst[q·mr·kc + mr·p + r] = op(A)[i0 + mr·q + r, p0 + p]`, rows past `mc` are zero.
 func packA(_ a: StridedMatrix, i0: Int, p0: Int, mc: Int, kc: Int, into dst: UnsafeMutablePointer<Float>) {
     let mr = GemmTile.mr
     if a.rowStride == 1 {
-        // op(A) is Aᵀ: a panel step is 6 contiguous values.
+        // op(A) is Aᵀ: a panel step is mr contiguous values.
         packPanelsAlongRows(a.pointer(row: i0, col: p0), stride: a.colStride, width: mr, extent: mc, kc: kc, into: dst)
         return
     }
@@ -40,13 +40,31 @@ func packA(_ a: StridedMatrix, i0: Int, p0: Int, mc: Int, kc: Int, into dst: Uns
     while i < mc {
         let rows = min(mr, mc - i)
         let src = a.pointer(row: i0 + i, col: p0)
-        if rows == mr && a.colStride == 1 {
-            // op(A) is A: interleave six contiguous rows.
+        if rows == 8 && mr == 8 && a.colStride == 1 {
+            // op(A) is A and the panel is 8 rows: transpose 8 × 8 blocks (a scalar gather of 8 rows a full
+            // cache line apart costs as much as the product when `n` is small).
             let rs = a.rowStride
-            let s0 = src, s1 = src + rs, s2 = src + 2 * rs, s3 = src + 3 * rs, s4 = src + 4 * rs, s5 = src + 5 * rs
+            var p = 0
+            while p + 8 <= kc {
+                let s = src + p
+                let t = transpose8x8(
+                    loadFloat8(s), loadFloat8(s + rs), loadFloat8(s + 2 * rs), loadFloat8(s + 3 * rs),
+                    loadFloat8(s + 4 * rs), loadFloat8(s + 5 * rs), loadFloat8(s + 6 * rs), loadFloat8(s + 7 * rs))
+                let d = panel + p * 8
+                storeFloat8(t.0, d); storeFloat8(t.1, d + 8); storeFloat8(t.2, d + 16); storeFloat8(t.3, d + 24)
+                storeFloat8(t.4, d + 32); storeFloat8(t.5, d + 40); storeFloat8(t.6, d + 48); storeFloat8(t.7, d + 56)
+                p += 8
+            }
+            while p < kc {
+                for r in 0..<8 { panel[p * 8 + r] = src[r * rs + p] }
+                p += 1
+            }
+        } else if rows == mr && a.colStride == 1 {
+            // op(A) is A: interleave mr contiguous rows.
+            let rs = a.rowStride
             for p in 0..<kc {
                 let d = panel + p * mr
-                d[0] = s0[p]; d[1] = s1[p]; d[2] = s2[p]; d[3] = s3[p]; d[4] = s4[p]; d[5] = s5[p]
+                for r in 0..<mr { d[r] = src[r * rs + p] }
             }
         } else {
             for p in 0..<kc {
@@ -59,13 +77,13 @@ func packA(_ a: StridedMatrix, i0: Int, p0: Int, mc: Int, kc: Int, into dst: Uns
     }
 }
 
-/// Packs the `kc × nc` block of `op(B)` starting at `(p0, j0)` into `⌈nc / 16⌉` panels of `kc × 16`:
-/// panel `q` holds `dst[q·16·kc + 16p + j] = op(B)[p0 + p, j0 + 16q + j]`, columns past `nc` are zero.
-/// `dst` must be 32-byte aligned (the micro-kernel uses aligned loads).
+/// Packs the `kc × nc` block of `op(B)` starting at `(p0, j0)` into `⌈nc / nr⌉` panels of `kc × nr`:
+/// panel `q` holds `dst[q·nr·kc + nr·p + j] = op(B)[p0 + p, j0 + nr·q + j]`, columns past `nc` are zero.
+/// `dst` must be 64-byte aligned (the micro-kernel uses aligned loads).
 func packB(_ b: StridedMatrix, p0: Int, j0: Int, kc: Int, nc: Int, into dst: UnsafeMutablePointer<Float>) {
     let nr = GemmTile.nr
     if b.colStride == 1 {
-        // op(B) is B: a panel step is 16 contiguous values.
+        // op(B) is B: a panel step is nr contiguous values.
         packPanelsAlongRows(b.pointer(row: p0, col: j0), stride: b.rowStride, width: nr, extent: nc, kc: kc, into: dst)
         return
     }
@@ -75,7 +93,7 @@ func packB(_ b: StridedMatrix, p0: Int, j0: Int, kc: Int, nc: Int, into dst: Uns
         let cols = min(nr, nc - j)
         let src = b.pointer(row: p0, col: j0 + j)
         if cols == nr {
-            // op(B) is Bᵀ: 16 contiguous source rows, transposed 8 × 8 at a time.
+            // op(B) is Bᵀ: nr contiguous source rows, transposed 8 × 8 at a time.
             packTransposedPanel(src, ld: b.colStride, kc: kc, into: panel)
         } else {
             for p in 0..<kc {
@@ -89,7 +107,7 @@ func packB(_ b: StridedMatrix, p0: Int, j0: Int, kc: Int, nc: Int, into dst: Uns
 }
 
 /// Packing when a panel step is contiguous in the source: `dst[q·w·kc + w·p + c] = src[p · stride + q·w + c]`
-/// for `w = width` (6 or 16), `c < w`, zero where `q·w + c ≥ extent`.
+/// for `w = width` (the tile's mr or nr), `c < w`, zero where `q·w + c ≥ extent`.
 ///
 /// The source is walked eight rows at a time across all panels, so every source row is read sequentially
 /// (walking one panel down all `kc` rows would touch a new cache line and often a new page per step).
@@ -102,9 +120,8 @@ private func packPanelsAlongRows(_ src: UnsafePointer<Float>, stride: Int, width
             let panel = dst + q * width * kc
             for p in pBlock..<pEnd {
                 let s = src + p * stride + q * width, d = panel + p * width
-                if width == 16 {
-                    storeFloat8(loadFloat8(s), d)
-                    storeFloat8(loadFloat8(s + 8), d + 8)
+                if width % 8 == 0 {
+                    for c in Swift.stride(from: 0, to: width, by: 8) { storeFloat8(loadFloat8(s + c), d + c) }
                 } else {
                     for c in 0..<width { d[c] = s[c] }
                 }
@@ -120,12 +137,12 @@ private func packPanelsAlongRows(_ src: UnsafePointer<Float>, stride: Int, width
     }
 }
 
-/// `dst[16p + c] = src[c · ld + p]` for `c < 16`, `p < kc`: a full panel of `op(B) = Bᵀ`.
+/// `dst[nr·p + c] = src[c · ld + p]` for `c < nr`, `p < kc`: a full panel of `op(B) = Bᵀ`.
 private func packTransposedPanel(_ src: UnsafePointer<Float>, ld: Int, kc: Int, into dst: UnsafeMutablePointer<Float>) {
     let nr = GemmTile.nr
     var p = 0
     while p + 8 <= kc {
-        for half in 0..<2 {
+        for half in 0..<(nr / 8) {
             let s = src + half * 8 * ld + p
             let t = transpose8x8(
                 loadFloat8(s), loadFloat8(s + ld), loadFloat8(s + 2 * ld), loadFloat8(s + 3 * ld),

@@ -17,29 +17,31 @@ public struct ConvGeometry: Equatable, Sendable {
 
 /// Unfolds one image `[C, H, W]` into columns `[C·kh·kw, OH·OW]` (zero padding outside the image).
 public func im2col(_ image: UnsafePointer<Float>, _ g: ConvGeometry, into cols: UnsafeMutablePointer<Float>) {
-    let oh = g.outputHeight, ow = g.outputWidth, p = oh * ow
-    for c in 0..<g.channels {
-        let plane = image + c * g.height * g.width
-        for ky in 0..<g.kernelHeight {
-            for kx in 0..<g.kernelWidth {
-                let row = cols + ((c * g.kernelHeight + ky) * g.kernelWidth + kx) * p
-                for oy in 0..<oh {
-                    let iy = oy * g.stride - g.padding + ky
-                    let dst = row + oy * ow
-                    if iy < 0 || iy >= g.height { dst.update(repeating: 0, count: ow); continue }
-                    let src = plane + iy * g.width
-                    if g.stride == 1 {
-                        let lo = max(0, g.padding - kx), hi = min(ow, g.width + g.padding - kx)
-                        if lo > 0 { dst.update(repeating: 0, count: lo) }
-                        if hi > lo { copyFloats(from: src + (lo - g.padding + kx), to: dst + lo, count: hi - lo) }
-                        if hi < ow { (dst + max(hi, 0)).update(repeating: 0, count: ow - max(hi, 0)) }
-                    } else {
-                        for ox in 0..<ow {
-                            let ix = ox * g.stride - g.padding + kx
-                            dst[ox] = (ix >= 0 && ix < g.width) ? src[ix] : 0
-                        }
-                    }
-                }
+    let p = g.positions
+    for row in 0..<g.patchSize { im2colRow(image, g, row: row, into: cols + row * p) }
+}
+
+/// Row `row = (c·kh + ky)·kw + kx` of the column matrix: `dst[oy·OW + ox] = image[c, s·oy − p + ky, s·ox − p + kx]`
+/// (zero outside the image), `OH·OW` values.
+@inline(__always)
+func im2colRow(_ image: UnsafePointer<Float>, _ g: ConvGeometry, row: Int, into dst: UnsafeMutablePointer<Float>) {
+    let oh = g.outputHeight, ow = g.outputWidth
+    let kx = row % g.kernelWidth, ky = (row / g.kernelWidth) % g.kernelHeight, c = row / (g.kernelWidth * g.kernelHeight)
+    let plane = image + c * g.height * g.width
+    for oy in 0..<oh {
+        let iy = oy * g.stride - g.padding + ky
+        let out = dst + oy * ow
+        if iy < 0 || iy >= g.height { out.update(repeating: 0, count: ow); continue }
+        let src = plane + iy * g.width
+        if g.stride == 1 {
+            let lo = max(0, g.padding - kx), hi = min(ow, g.width + g.padding - kx)
+            if lo > 0 { out.update(repeating: 0, count: lo) }
+            if hi > lo { copyFloats(from: src + (lo - g.padding + kx), to: out + lo, count: hi - lo) }
+            if hi < ow { (out + max(hi, 0)).update(repeating: 0, count: ow - max(hi, 0)) }
+        } else {
+            for ox in 0..<ow {
+                let ix = ox * g.stride - g.padding + kx
+                out[ox] = (ix >= 0 && ix < g.width) ? src[ix] : 0
             }
         }
     }

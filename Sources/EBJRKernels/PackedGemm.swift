@@ -1,19 +1,19 @@
 /// The blocked GEMM behind `sgemm` (Goto/BLIS structure):
 ///
-///     for each column block of C (nc ≤ ncMax)            – pack op(B)[pc…, jc…] into 16-column panels
+///     for each column block of C (nc ≤ ncMax)            – pack op(B)[pc…, jc…] into nr-column panels
 ///       for each depth block (kc ≤ kcMax, balanced)
-///         for each row block (mc ≤ mcMax, balanced)      – pack op(A)[ic…, pc…] into 6-row panels
-///           for each B panel, for each A panel           – 6 × 16 micro-kernel over kc
+///         for each row block (mc ≤ mcMax, balanced)      – pack op(A)[ic…, pc…] into mr-row panels
+///           for each B panel, for each A panel           – mr × nr micro-kernel over kc (GemmTile)
 ///
 /// The first depth block applies `β`, later ones accumulate (`β = 1`); `α` is applied on every store.
 /// Multi-threading splits C into disjoint column (or row) strips, each solved by this serial algorithm with its
 /// own pooled workspace. Problems with at most `SmallGemm.maxRows` rows or columns skip packing entirely.
 enum PackedGemm {
-    /// Depth of a packed block: a 16-column B panel of `kcMax` steps is 16 KiB, resident in L1.
+    /// Depth of a packed block: a B panel of `kcMax` steps is 16 KiB (32 KiB with the AVX-512 tile), in L1/L2.
     static let kcMax = 256
-    /// Rows of a packed A block (multiple of 6): `mcMax × kcMax` floats = 120 KiB, resident in L2.
+    /// Rows of a packed A block (a multiple of both tiles' `mr`, 6 and 8): `mcMax × kcMax` floats = 120 KiB, resident in L2.
     static let mcMax = 120
-    /// Columns of a packed B block (multiple of 16): at most 3 MiB, in L3.
+    /// Columns of a packed B block (a multiple of `nr`): at most 3 MiB, in L3.
     static let ncMax = 3072
     /// Below this many multiply-adds (`m·n·k`) a call stays on the calling thread.
     static let parallelThreshold = 1 << 22
@@ -174,7 +174,7 @@ enum PackedGemm {
                 let rows = min(mr, mc - ir)
                 let aPanel = a + ir * kc, tile = c + ir * ldc + jr
                 if rows == mr && cols == nr {
-                    gemmMicroKernel6x16(kc: kc, a: aPanel, b: bPanel, c: tile, ldc: ldc, alpha: alpha, beta: beta)
+                    gemmMicroKernel(kc: kc, a: aPanel, b: bPanel, c: tile, ldc: ldc, alpha: alpha, beta: beta)
                 } else {
                     gemmMicroKernelEdge(kc: kc, a: aPanel, b: bPanel, c: tile, ldc: ldc,
                                         rows: rows, cols: cols, alpha: alpha, beta: beta)

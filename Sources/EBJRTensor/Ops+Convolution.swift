@@ -8,7 +8,8 @@ extension Tensor {
     /// and optional `bias: [O]`:
     /// `y[n, o, i, j] = b[o] + Σ_{c, u, v} W[o, c, u, v] · x[n, c, s·i + u − p, s·j + v − p]` (zero padding).
     ///
-    /// Implemented per sample as `W[O, C·kh·kw] · im2col(x[n])`, samples spread over the kernel threads.
+    /// Implemented per sample as `W[O, C·kh·kw] · im2col(x[n])` (`ConvolutionGemm`: the columns unfolded straight
+    /// into the GEMM's panels), samples spread over the kernel threads.
     /// Backward: `∂W = Σ_n G[n] · colsᵀ`, `∂x[n] = col2im(Wᵀ · G[n])`, `∂b = Σ G`.
     public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0) -> Tensor {
         precondition(x.rank == 4 && weight.rank == 4 && x.shape[1] == weight.shape[1],
@@ -28,14 +29,14 @@ extension Tensor {
         let xs = SendableConstPointer(UnsafePointer(x.data)), ws = SendableConstPointer(UnsafePointer(weight.data))
         let os = SendablePointer(out.data), bs = bias.map { SendableConstPointer(UnsafePointer($0.data)) }
         parallelFor(chunks: chunks, threads: threads) { chunk in
-            let cols = UnsafeMutablePointer<Float>.allocate(capacity: ck * p)
-            defer { cols.deallocate() }
+            // The columns go straight into the GEMM's panels (bitwise the values of im2col + sgemm).
+            let packed = ConvolutionGemm.allocateScratch(ConvolutionGemm.scratchCount(geo))
+            defer { packed.deallocate() }
             for sample in (chunk * n / chunks)..<((chunk + 1) * n / chunks) {
-                im2col(xs.pointer + sample * inSize, geo, into: cols)
                 let dst = os.pointer + sample * outC * p
                 if let bs { for o in 0..<outC { (dst + o * p).update(repeating: bs.pointer[o], count: p) } }
-                sgemm(transA: false, transB: false, m: outC, n: p, k: ck, a: ws.pointer, lda: ck, b: cols, ldb: p,
-                      beta: bs == nil ? 0 : 1, c: dst, ldc: p, threads: 1)
+                ConvolutionGemm.run(weight: ws.pointer, outputs: outC, image: xs.pointer + sample * inSize, geometry: geo,
+                                    beta: bs == nil ? 0 : 1, output: dst, packed: packed, threads: 1)
             }
         }
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]

@@ -6,11 +6,26 @@ import EBJRRouting
 /// Inference over a dataset in batches, with gradient recording off.
 public enum Inference {
     /// Logits `[N, K]` row-major of `model` on every sample of `data`, in evaluation mode (batch norm with its
-    /// running statistics, no dropout); the model's mode is restored afterwards.
+    /// running statistics, no dropout; the model's mode is restored afterwards): through the model's
+    /// `InferencePlan` when it has one (bitwise the same values, no tape, no per-batch allocation), else the
+    /// autograd forward.
     public static func logits(of model: Module, on data: Dataset, batchSize: Int = 512) -> (values: [Float], classes: Int) {
         let wasTraining = model.isTraining
         model.eval()
         defer { if wasTraining { model.train() } }
+        if let sequential = model as? Sequential,
+           let plan = sequential.inferencePlan(inputShape: data.sampleShape, maxBatch: Swift.max(1, Swift.min(batchSize, data.count))) {
+            var values: [Float] = []
+            values.reserveCapacity(data.count * plan.outputFeatures)
+            var start = 0
+            while start < data.count {
+                let end = min(start + batchSize, data.count)
+                let out = plan.logits(data.batchTensor(range: start..<end))
+                values.append(contentsOf: UnsafeBufferPointer(start: out.data, count: out.count))
+                start = end
+            }
+            return (values, plan.outputFeatures)
+        }
         var values: [Float] = []
         var classes = 0
         noGrad {

@@ -41,7 +41,8 @@ struct LatencyMeasurement {
         let deepData = try splits.get(.test, shape: deep.inputShape)
         let n = min(samples, deepData.count)
         var rows: [Row] = []
-        func forward(_ model: Module, _ data: Dataset, _ indices: [Int]) -> Tensor { noGrad { model(data.batchTensor(indices)) } }
+        let forwards = ForwardPasses(maxBatch: batchSize)
+        func forward(_ model: Module, _ data: Dataset, _ indices: [Int]) -> Tensor { forwards.logits(model, data, indices) }
         func logits(_ t: Tensor) throws -> Logits {
             try Logits(values: Array(UnsafeBufferPointer(start: t.data, count: t.count)), count: t.shape[0], classCount: t.shape[1])
         }
@@ -139,5 +140,24 @@ struct LatencyMeasurement {
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return Double(count) / max(seconds, 1e-9)
+    }
+}
+
+/// The forward pass that latency and throughput are measured through, the one evaluation and `ebjr logits` use:
+/// each model's `InferencePlan` (made once per model), or the autograd forward for a model the plan cannot run.
+private final class ForwardPasses {
+    private let maxBatch: Int
+    private var plans: [ObjectIdentifier: InferencePlan?] = [:]
+
+    init(maxBatch: Int) { self.maxBatch = maxBatch }
+
+    func logits(_ model: Module, _ data: Dataset, _ indices: [Int]) -> Tensor {
+        let key = ObjectIdentifier(model)
+        if plans[key] == nil {
+            plans[key] = (model as? Sequential)?.inferencePlan(inputShape: data.sampleShape, maxBatch: maxBatch)
+        }
+        let x = data.batchTensor(indices)
+        if let plan = plans[key] ?? nil { return plan.logits(x) }
+        return noGrad { model(x) }
     }
 }

@@ -1,5 +1,6 @@
 import Testing
 import Foundation
+import EBJRKernels
 import EBJRTensor
 import EBJRNN
 
@@ -25,7 +26,46 @@ import EBJRNN
     }
 }
 
-@Test func inferencePlanRejectsConvolutions() throws {
+/// Convolutional models: the plan's logits are bitwise the autograd forward's on the same batch, for a single sample (each GEMM
+/// spread over the threads), a few samples and more samples than sample groups (samples spread over the threads).
+@Test(arguments: [1, 2], [1, 3, 11])
+func inferencePlanMatchesConvolutionalModelsBitwise(threads: Int, rows: Int) throws {
+    let saved = KernelConfiguration.threadCount
+    KernelConfiguration.threadCount = threads
+    defer { KernelConfiguration.threadCount = saved }
+    var generator = RandomGenerator(seed: 11)
+    let configs = [
+        ModelConfig.fashionCNN(classes: 4),
+        // stride, padding, a 1×1 convolution, tanh, an activation after pooling, a 3×3 window of stride 1, dropout
+        ModelConfig(inputShape: [3, 13, 11], layers: [
+            .conv2d(inputChannels: 3, outputChannels: 8, kernelSize: 3, stride: 2, padding: 1, bias: true), .tanh,
+            .conv2d(inputChannels: 8, outputChannels: 5, kernelSize: 1, stride: 1, padding: 0, bias: false),
+            .maxPool2d(kernelSize: 3, stride: 1), .relu, .dropout(probability: 0.3), .flatten,
+            .linear(inputFeatures: 5 * 5 * 4, outputFeatures: 6, bias: true), .tanh,
+            .linear(inputFeatures: 6, outputFeatures: 3, bias: false),
+        ]),
+    ]
+    for config in configs {
+        let model = try config.makeModel(generator: &generator)
+        model.eval()
+        let x = Tensor.uniform([rows] + config.inputShape, low: -1, high: 1, generator: &generator)
+        let expected = noGrad { model(x) }
+        let plan = try #require(model.inferencePlan(inputShape: config.inputShape, maxBatch: 16))
+        let logits = plan.logits(x)
+        #expect(logits.shape == expected.shape)
+        var mismatches = 0
+        for i in 0..<expected.count where logits.data[i].bitPattern != expected.data[i].bitPattern { mismatches += 1 }
+        #expect(mismatches == 0, "\(mismatches) of \(expected.count) logits differ from the autograd forward")
+    }
+}
+
+/// Models the plan cannot run give nil, so callers keep the autograd forward.
+@Test func inferencePlanDeclinesWhatItCannotRun() throws {
     var generator = RandomGenerator(seed: 1)
-    #expect(try ModelConfig.fashionCNN().makeModel(generator: &generator).inferencePlan() == nil)
+    let cnn = try ModelConfig.fashionCNN().makeModel(generator: &generator)
+    #expect(cnn.inferencePlan() == nil, "a convolutional model needs its input shape")
+    #expect(cnn.inferencePlan(inputShape: [1, 27, 28]) == nil, "the shapes do not fit the first linear layer")
+    let convAfterLinear = Sequential([Linear(inputFeatures: 4, outputFeatures: 4, generator: &generator),
+                                      Conv2d(inputChannels: 1, outputChannels: 1, kernelSize: 1, generator: &generator)])
+    #expect(convAfterLinear.inferencePlan(inputShape: [4]) == nil)
 }
