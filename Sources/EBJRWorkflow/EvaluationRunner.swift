@@ -127,7 +127,8 @@ public struct EvaluationRunner {
         if let recipePath = source.recipe {
             let trainingRecipe = try source.trainingRecipe ?? TrainingRecipe.load(path: recipePath)
             if !FileManager.default.fileExists(atPath: trainingRecipe.checkpointPath) {
-                logLine("\(source.name): checkpoint \(trainingRecipe.checkpointPath) is missing: training \(recipePath) first")
+                let what = source.trainingRecipe == nil ? recipePath : "its side_sweep variant of \(recipePath)"
+                logLine("\(source.name): checkpoint \(trainingRecipe.checkpointPath) is missing: training \(what) first")
                 var workflow = TrainingWorkflow(options: .init(quiet: quiet))
                 if quiet { workflow.log = { _ in } }
                 try workflow.run(recipe: trainingRecipe)

@@ -2,7 +2,6 @@ import Testing
 import Foundation
 @testable import EBJRWorkflow
 import EBJRRecipe
-import EBJRRouting
 import EBJRNN
 import _EBJRTestSupport
 
