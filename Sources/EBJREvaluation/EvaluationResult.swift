@@ -14,6 +14,10 @@ public struct EvaluationResult: Hashable, Sendable, Codable {
     public var settings: EvaluationSettings
     /// Free-form notes for the report (data, seeds, caveats).
     public var notes: [String]
+    /// Cascades of side models before the deep model (recipe section `cascades`); nil when none were asked for.
+    public var cascades: [CascadeEvaluation]?
+    /// The side-model sweep (recipe section `side_sweep`); nil when none was asked for.
+    public var sideSweep: SideSweepSummary?
 
     public init(title: String, deep: DeepModelSummary, sideModels: [SideModelEvaluation], settings: EvaluationSettings,
                 notes: [String] = []) {

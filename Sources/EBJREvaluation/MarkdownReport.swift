@@ -37,6 +37,7 @@ public enum MarkdownReport {
         }
         for file in plots[""] ?? [] { md += "![\(file)](\(file))\n\n" }
 
+        md += SideSweepReport.markdown(result) + CascadeReport.markdown(result.cascades ?? [])
         for side in result.sideModels { md += sideSection(side, result: result, plots: plots[side.name] ?? []) }
         return md
     }

@@ -22,6 +22,8 @@ public struct EvaluationRecipe: Sendable {
         public var restrictToSubset: [Int]?
         /// For an other-class model: take the energy over all `m + 1` outputs instead of the `m` subset outputs.
         public var scoreIncludesOther: Bool
+        /// A training recipe built in memory (a `side_sweep` variant); used instead of reading `recipe`.
+        public var trainingRecipe: TrainingRecipe? = nil
     }
 
     public var file: String
@@ -39,6 +41,10 @@ public struct EvaluationRecipe: Sendable {
     public var latencySamples: Int
     /// The data set the models are evaluated on (its validation and test splits).
     public var data: DataChoice
+    /// Cascades of side models before the deep model (section `cascades`).
+    public var cascades: [CascadeSpec] = []
+    /// The side-model sweep (section `side_sweep`); its variants are also in `sideModels`.
+    public var sideSweep: SideSweep? = nil
 
     /// Reads and validates an evaluation recipe; errors name the file, key and line.
     public static func load(path: String) throws -> EvaluationRecipe {
@@ -51,20 +57,23 @@ public struct EvaluationRecipe: Sendable {
         let data = try DataChoice.parse(root["data"], extraKeys: [])
         guard let source = try data.classificationSource(at: root["data"]) else { throw root["data"].invalid("must name a classification data set") }
         try root.checkKeys(["name", "deep", "side_models", "scores", "temperatures", "criteria", "workload", "output",
-                            "latency", "data"])
+                            "latency", "data", "cascades", "side_sweep"])
         let baseName = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
         guard root["deep"].isPresent else { throw RecipeError.missingKey(file: file, path: "deep") }
         let deep = try parseModel(root["deep"], defaultName: "deep", allowRouting: false, source: source)
         guard let sideNodes = root["side_models"].node?.sequence, !sideNodes.isEmpty else {
             throw RecipeError.missingKey(file: file, path: "side_models (a non-empty list)")
         }
-        let sides = try sideNodes.enumerated().map { i, n in
+        var sides = try sideNodes.enumerated().map { i, n in
             try parseModel(RecipeNode(file: file, path: "side_models[\(i)]", node: n), defaultName: "side \(i)", allowRouting: true,
                            source: source)
         }
         if Set(sides.map(\.name)).count != sides.count {
             throw root["side_models"].invalid("has two side models with the same name")
         }
+        let sweep = try parseSideSweep(root["side_sweep"], sideNames: sides.map(\.name))
+        sides += sweep?.1 ?? []
+        let cascades = try parseCascades(root["cascades"], sideNames: sides.map(\.name))
 
         let scoreNames = try root["scores"].stringList() ?? ["energy", "max-softmax", "entropy", "margin", "random", "oracle"]
         let temperatures = try root["temperatures"].stringList().map { list in
@@ -132,7 +141,7 @@ public struct EvaluationRecipe: Sendable {
             workloadSubset: workloadSubset, workloadSeed: UInt64(max(0, try w["seed"].int() ?? 0)),
             outputDirectory: try root["output"].string() ?? "runs/\(baseName)",
             measureLatency: try lat["enabled"].bool() ?? true, latencySamples: max(10, try lat["samples"].int() ?? 300),
-            data: data)
+            data: data, cascades: cascades, sideSweep: sweep?.0)
     }
 
     static func parseModel(_ node: RecipeNode, defaultName: String, allowRouting: Bool, source: any ClassificationSource) throws -> ModelSource {

@@ -102,8 +102,10 @@ public struct EvaluationRunner {
             SideModelInput(name: side.source.name, flops: side.flops, subsetRouting: side.subsetRouting,
                            validationLogits: pick(side.validation, rows?.validation), testLogits: pick(side.test, rows?.test))
         }
-        return try Evaluator(settings: recipe.settings).evaluate(title: title, deepName: deep.source.name, deepFLOPs: deep.flops,
-                                                                 validation: validation, test: test, sideModels: inputs, notes: notes)
+        var result = try Evaluator(settings: recipe.settings).evaluate(title: title, deepName: deep.source.name, deepFLOPs: deep.flops,
+                                                                       validation: validation, test: test, sideModels: inputs, notes: notes)
+        try addCascadesAndSweep(to: &result, sides: inputs, deep: (deep.source.name, deep.flops), validation: validation, test: test)
+        return result
     }
 
     private func resolve(_ source: EvaluationRecipe.ModelSource, splits: SplitCache, isSide: Bool) throws -> ResolvedModel {
@@ -123,12 +125,13 @@ public struct EvaluationRunner {
         }
         var checkpointPath = source.checkpoint
         if let recipePath = source.recipe {
-            let trainingRecipe = try TrainingRecipe.load(path: recipePath)
+            let trainingRecipe = try source.trainingRecipe ?? TrainingRecipe.load(path: recipePath)
             if !FileManager.default.fileExists(atPath: trainingRecipe.checkpointPath) {
-                logLine("\(source.name): checkpoint \(trainingRecipe.checkpointPath) is missing: training \(recipePath) first")
+                let what = source.trainingRecipe == nil ? recipePath : "its side_sweep variant of \(recipePath)"
+                logLine("\(source.name): checkpoint \(trainingRecipe.checkpointPath) is missing: training \(what) first")
                 var workflow = TrainingWorkflow(options: .init(quiet: quiet))
                 if quiet { workflow.log = { _ in } }
-                try workflow.run(recipePath: recipePath)
+                try workflow.run(recipe: trainingRecipe)
             }
             checkpointPath = trainingRecipe.checkpointPath
         }

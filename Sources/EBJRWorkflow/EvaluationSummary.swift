@@ -30,6 +30,7 @@ public enum EvaluationSummary {
                                     p.test.flags.isEmpty ? "ok" : "\(p.test.flags.count) flagged"))
             }
         }
+        lines += CascadeSummary.lines(result)
         return lines.joined(separator: "\n")
     }
 }

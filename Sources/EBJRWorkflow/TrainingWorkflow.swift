@@ -60,7 +60,12 @@ public struct TrainingWorkflow {
     /// Trains the recipe at `recipePath` into its checkpoint.
     @discardableResult
     public func run(recipePath: String) throws -> TrainingOutcome {
-        let recipe = try loadRecipe(recipePath)
+        try run(recipe: try loadRecipe(recipePath))
+    }
+
+    /// Trains a recipe already read (e.g. a `side_sweep` variant built in memory) into its checkpoint.
+    @discardableResult
+    public func run(recipe: TrainingRecipe) throws -> TrainingOutcome {
         try checkOutput(recipe)
         if options.resume == nil, let initial = recipe.training.initFrom, !FileManager.default.fileExists(atPath: initial) {
             let maker = TrainingRecipe.recipe(writing: initial, besides: recipe.file)
