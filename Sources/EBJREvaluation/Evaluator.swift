@@ -79,22 +79,24 @@ public struct Evaluator: Sendable {
         var sideAccuracy = SplitValues(validation: 0.0, test: 0.0)
         for score in settings.scores {
             let context = "side model \(side.name), score \(score)"
-            let testScore: Score
-            if case let .random(seed) = score { testScore = .random(seed: seed &+ 1) } else { testScore = score }
-            let scoredValidation = try withContext("\(context), validation") {
-                try ScoredSamples(side: side.validationLogits, score: score, subsetRouting: routing, labels: validation.labels)
+            // The validation part thresholds are chosen on: all of validation, except for a learned score (the
+            // half its router was not trained on, see `learnedValidation`).
+            let view = try withContext("\(context), validation") {
+                try validationView(score: score, side: side, validation: validation, test: test,
+                                   deepPredictions: deepPredictions, inSubset: inSubset?.validation)
             }
-            let scoredTest = try withContext("\(context), test") {
-                try ScoredSamples(side: side.testLogits, score: testScore, subsetRouting: routing, labels: test.labels)
-            }
+            let scoredValidation = view.scored, scoredTest = view.test
+            let validationLabels = view.labels, validationDeep = view.deepPredictions
             let outcomes = try withContext(context) {
                 SplitValues(
-                    validation: try RoutingOutcomes(scored: scoredValidation, labels: validation.labels,
-                                                    deepPredictions: deepPredictions.validation, what: "validation split"),
+                    validation: try RoutingOutcomes(scored: scoredValidation, labels: validationLabels,
+                                                    deepPredictions: validationDeep, what: "validation split"),
                     test: try RoutingOutcomes(scored: scoredTest, labels: test.labels, deepPredictions: deepPredictions.test,
                                               what: "test split"))
             }
-            sideAccuracy = SplitValues(validation: fraction(outcomes.validation.sideCorrect), test: fraction(outcomes.test.sideCorrect))
+            if !view.isHalf {
+                sideAccuracy = SplitValues(validation: fraction(outcomes.validation.sideCorrect), test: fraction(outcomes.test.sideCorrect))
+            }
             let sweeps = SplitValues(validation: ThresholdSweep(outcomes.validation), test: ThresholdSweep(outcomes.test))
             var points: [OperatingPointEvaluation] = []
             for criterion in settings.criteria {
@@ -102,8 +104,9 @@ public struct Evaluator: Sendable {
                 points.append(try withContext("\(context), \(criterion)") {
                     try operatingPoint(criterion, sweep: sweeps.validation, outcomes: outcomes,
                                        scored: SplitValues(validation: scoredValidation, test: scoredTest),
-                                       labels: SplitValues(validation: validation.labels, test: test.labels),
-                                       deepPredictions: deepPredictions, inSubset: inSubset, cost: cost)
+                                       labels: SplitValues(validation: validationLabels, test: test.labels),
+                                       deepPredictions: SplitValues(validation: validationDeep, test: deepPredictions.test),
+                                       inSubset: inSubset.map { SplitValues(validation: view.inSubset ?? [], test: $0.test) }, cost: cost)
                 })
             }
             let aurocWrong = try withContext("\(context): AUROC") {
@@ -118,7 +121,7 @@ public struct Evaluator: Sendable {
                 bins: settings.histogramBins)]
             if let inSubset {
                 aurocOut = try withContext("\(context): AUROC out-of-subset") {
-                    SplitValues(validation: try Metrics.auroc(scores: scoredValidation.scores, isPositive: inSubset.validation.map { !$0 }),
+                    SplitValues(validation: try Metrics.auroc(scores: scoredValidation.scores, isPositive: (view.inSubset ?? []).map { !$0 }),
                                 test: try Metrics.auroc(scores: scoredTest.scores, isPositive: inSubset.test.map { !$0 }))
                 }
                 histograms.append(ScoreHistogram(
