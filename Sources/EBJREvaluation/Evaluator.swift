@@ -158,11 +158,17 @@ public struct Evaluator: Sendable {
         case let .targetAcceptance(q): tau = try ThresholdSelection.targetAcceptance(q, sweep: sweep).threshold
         case let .accuracyTolerance(d): tau = try ThresholdSelection.accuracyTolerance(d, sweep: sweep).threshold
         case let .guaranteed(e, d):
-            selection = try ThresholdSelection.guaranteed(epsilon: e, delta: d, sweep: sweep)
+            let m = settings.familySize
+            selection = try ThresholdSelection.guaranteed(epsilon: e, delta: settings.familyCorrection.level(delta: d, familySize: m),
+                                                          sweep: sweep)
+            if settings.familyCorrection == .bonferroni { selection!.familySize = m }
             guarantee = (e, d)
             tau = selection!.point.threshold
         case let .selectiveRisk(e, d):
-            selection = try ThresholdSelection.selectiveRisk(epsilon: e, delta: d, sweep: sweep)
+            let m = settings.familySize
+            selection = try ThresholdSelection.selectiveRisk(epsilon: e, delta: settings.familyCorrection.level(delta: d, familySize: m),
+                                                             sweep: sweep)
+            if settings.familyCorrection == .bonferroni { selection!.familySize = m }
             tau = selection!.point.threshold
         case let .fixed(rule): tau = rule.tau
         }
