@@ -199,3 +199,27 @@ extension RecipeError {
     #expect(evaluation.swift.checkpoint == "checkpoints/g2p-swift.h5" && evaluation.super.checkpoint == "checkpoints/g2p-super.h5")
     #expect(evaluation.tolerance == 0.01 && evaluation.swift.trainCommand!.hasPrefix("ebjr train "))
 }
+
+/// Energy-margin m_in / m_out default to `auto` (set from data before training); numbers still work; a bad value
+/// or m_in ≥ m_out is one located error.
+@Test func energyMarginMarginsDefaultToAuto() throws {
+    let base = "model: {preset: mlp, sizes: [784, 32, 3]}\nspecialization: {subset: [sandal, sneaker, ankle boot], design: energy-margin"
+    let implicit = try #require(try parse(base + "}\n").specialization)
+    #expect(implicit.isMarginInAuto && implicit.isMarginOutAuto && implicit.needsMarginCalibration)
+    let mixed = try #require(try parse(base + ", margin: {m_in: auto, m_out: -1}}\n").specialization)
+    #expect(mixed.isMarginInAuto && !mixed.isMarginOutAuto && mixed.marginOut == -1)
+    let given = try #require(try parse(base + ", margin: {m_in: -4, m_out: -1}}\n").specialization)
+    #expect(!given.needsMarginCalibration)
+    let other = try #require(try parse("model: {preset: mlp, sizes: [784, 32, 4]}\nspecialization: {subset: [5, 7, 9], design: other-class}\n").specialization)
+    #expect(!other.needsMarginCalibration)
+    for (bad, fragment) in [(", margin: {m_in: lots}}\n", "must be auto or a number"), (", margin: {m_in: -1, m_out: -2}}\n", "needs m_in < m_out")] {
+        do {
+            _ = try parse(base + bad)
+            Issue.record("expected an error for \(bad)")
+        } catch {
+            #expect("\(error)".contains(fragment))
+            #expect("\(error)".contains("specialization.margin"))
+            #expect(!"\(error)".contains("\n"))
+        }
+    }
+}
