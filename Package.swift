@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "EBJRTrainingTests", dependencies: ["EBJRTraining", "EBJRTensor", "EBJRNN", "EBJROptimizers", "EBJRData",
                                                              "EBJRCheckpoint", "EBJRRouting", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRLangTests", dependencies: ["EBJRLang", "EBJRTensor", "EBJRNN", "EBJRData", "EBJRCheckpoint", "EBJRHDF5", "_EBJRTestSupport"]),
-        .testTarget(name: "EBJRWorkflowTests", dependencies: ["EBJRWorkflow", "EBJRTraining", "EBJRLang", "EBJRRecipe", "EBJRNN",
+        .testTarget(name: "EBJRWorkflowTests", dependencies: ["EBJRWorkflow", "EBJRTraining", "EBJRLang", "EBJRRecipe", "EBJRNN", "EBJRRouting", "EBJREvaluation",
                                                              "EBJRCheckpoint", "EBJRData", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRBenchmarkTests", dependencies: ["EBJRBenchmark", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRExportTests", dependencies: ["EBJRExport", "EBJRNN", "EBJRTensor", "EBJREvaluation", "EBJRRouting", "_EBJRTestSupport"]),

@@ -8,8 +8,6 @@ struct ValidationView {
     var deepPredictions: [Int]
     var inSubset: [Bool]?
     var test: ScoredSamples
-    /// True when only the selection half of validation is used (learned scores).
-    var isHalf: Bool
 }
 
 extension Evaluator {
@@ -25,8 +23,7 @@ extension Evaluator {
             return ValidationView(
                 scored: try ScoredSamples(side: side.validationLogits, score: score, subsetRouting: routing, labels: validation.labels),
                 labels: validation.labels, deepPredictions: deepPredictions.validation, inSubset: inSubset,
-                test: try ScoredSamples(side: side.testLogits, score: testScore, subsetRouting: routing, labels: test.labels),
-                isHalf: false)
+                test: try ScoredSamples(side: side.testLogits, score: testScore, subsetRouting: routing, labels: test.labels))
         }
         // Predictions and eligibility do not depend on the score: take them from the margin.
         let baseValidation = try ScoredSamples(side: side.validationLogits, score: .margin, subsetRouting: routing)
@@ -42,7 +39,6 @@ extension Evaluator {
                                       isEligible: rows.map { baseValidation.isEligible[$0] }),
             labels: rows.map { validation.labels[$0] }, deepPredictions: rows.map { deepPredictions.validation[$0] },
             inSubset: inSubset.map { flags in rows.map { flags[$0] } },
-            test: try ScoredSamples(scores: learned.test, predictions: baseTest.predictions, isEligible: baseTest.isEligible),
-            isHalf: true)
+            test: try ScoredSamples(scores: learned.test, predictions: baseTest.predictions, isEligible: baseTest.isEligible))
     }
 }

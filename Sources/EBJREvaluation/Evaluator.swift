@@ -76,11 +76,17 @@ public struct Evaluator: Sendable {
         let routing = side.subsetRouting
         let inSubset = routing.map { SplitValues(validation: $0.inSubset(validation.labels), test: $0.inSubset(test.labels)) }
         var scoreEvaluations: [ScoreEvaluation] = []
-        var sideAccuracy = SplitValues(validation: 0.0, test: 0.0)
+        // The side model alone over all samples; predictions (and "other") do not depend on the score.
+        let sideAccuracy = try withContext("side model \(side.name)") {
+            SplitValues(
+                validation: fraction(try ScoredSamples(side: side.validationLogits, score: .margin, subsetRouting: routing)
+                    .sideCorrect(labels: validation.labels)),
+                test: fraction(try ScoredSamples(side: side.testLogits, score: .margin, subsetRouting: routing).sideCorrect(labels: test.labels)))
+        }
         for score in settings.scores {
             let context = "side model \(side.name), score \(score)"
             // The validation part thresholds are chosen on: all of validation, except for a learned score (the
-            // half its router was not trained on, see `learnedValidation`).
+            // half its router was not trained on, see `validationView`).
             let view = try withContext("\(context), validation") {
                 try validationView(score: score, side: side, validation: validation, test: test,
                                    deepPredictions: deepPredictions, inSubset: inSubset?.validation)
@@ -93,9 +99,6 @@ public struct Evaluator: Sendable {
                                                     deepPredictions: validationDeep, what: "validation split"),
                     test: try RoutingOutcomes(scored: scoredTest, labels: test.labels, deepPredictions: deepPredictions.test,
                                               what: "test split"))
-            }
-            if !view.isHalf {
-                sideAccuracy = SplitValues(validation: fraction(outcomes.validation.sideCorrect), test: fraction(outcomes.test.sideCorrect))
             }
             let sweeps = SplitValues(validation: ThresholdSweep(outcomes.validation), test: ThresholdSweep(outcomes.test))
             var points: [OperatingPointEvaluation] = []

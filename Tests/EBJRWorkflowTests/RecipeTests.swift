@@ -2,6 +2,8 @@ import Testing
 import Foundation
 @testable import EBJRWorkflow
 import EBJRTraining
+import EBJRRouting
+import EBJREvaluation
 import EBJRRecipe
 import EBJRNN
 import EBJRLang
@@ -219,6 +221,33 @@ extension RecipeError {
         } catch {
             #expect("\(error)".contains(fragment))
             #expect("\(error)".contains("specialization.margin"))
+            #expect(!"\(error)".contains("\n"))
+        }
+    }
+}
+
+/// Evaluation recipes: learned scores, the family correction and the coverage study are typed keys; bad values are
+/// one located line.
+@Test func evaluationRecipeReadsLearnedScoresFamilyAndCoverage() throws {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let recipe = try EvaluationRecipe.load(path: root.appendingPathComponent("recipes/fmnist-ebjr.yaml").path)
+    #expect(recipe.settings.scores.contains(.learned(hidden: 0, seed: 0)))
+    #expect(recipe.settings.scores.contains(.learned(hidden: Score.learnedMLPWidth, seed: 0)))
+    #expect(recipe.settings.familyCorrection == .bonferroni)
+    #expect(recipe.settings.familySize == 3 * 4 + 1 + 2)
+    #expect(recipe.coverage == CoverageSettings(repartitions: 20, seed: 0))
+    let base = "deep: {checkpoint: d.h5}\nside_models: [{checkpoint: s.h5}]\n"
+    let none = try EvaluationRecipe.parse(text: base + "criteria: {family_correction: none}\n", file: "e.yaml")
+    #expect(none.settings.familyCorrection == FamilyCorrection.none && none.coverage == nil)
+    for (bad, fragment) in [("criteria: {family_correction: holm}\n", "criteria.family_correction"),
+                            ("coverage: {repartitions: 0}\n", "coverage.repartitions"),
+                            ("coverage: {rounds: 3}\n", "rounds"),
+                            ("scores: [energy, learnt]\n", "learnt")] {
+        do {
+            _ = try EvaluationRecipe.parse(text: base + bad, file: "e.yaml")
+            Issue.record("expected an error for \(bad)")
+        } catch {
+            #expect("\(error)".contains(fragment))
             #expect(!"\(error)".contains("\n"))
         }
     }
