@@ -38,9 +38,10 @@ let package = Package(
         .target(name: "EBJRData", dependencies: ["CZlib", "EBJRFiles", "EBJRHDF5", "EBJRTensor"]),
         .target(name: "EBJRCheckpoint", dependencies: ["EBJRFiles", "EBJRHDF5", "EBJRTensor", "EBJRNN", "EBJROptimizers", "EBJRRouting"]),
 
-        // Routing (pure) -> evaluation (reports)
+        // Routing (pure) -> learned deferral (a router trained with the numeric core) -> evaluation (reports)
         .target(name: "EBJRRouting"),
-        .target(name: "EBJREvaluation", dependencies: ["EBJRRouting", "EBJRFiles"]),
+        .target(name: "EBJRDeferral", dependencies: ["EBJRTensor", "EBJRNN", "EBJROptimizers", "EBJRRouting"]),
+        .target(name: "EBJREvaluation", dependencies: ["EBJRRouting", "EBJRFiles", "EBJRDeferral"]),
 
         // Training: the one Trainer and its tasks (classification here, sequences in EBJRLang)
         .target(name: "EBJRTraining",
@@ -65,7 +66,7 @@ let package = Package(
         // Umbrella and CLI
         .target(name: "EBJR",
                 dependencies: ["EBJRKernels", "EBJRTensor", "EBJRNN", "EBJROptimizers", "EBJRFiles", "EBJRHDF5", "EBJRData",
-                               "EBJRCheckpoint", "EBJRRouting", "EBJREvaluation", "EBJRRecipe", "EBJRTraining", "EBJRLang",
+                               "EBJRCheckpoint", "EBJRRouting", "EBJRDeferral", "EBJREvaluation", "EBJRRecipe", "EBJRTraining", "EBJRLang",
                                "EBJRExport", "EBJRWorkflow", "EBJRBenchmark"]),
         .executableTarget(name: "EBJRCLI",
                           dependencies: ["EBJR", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -77,10 +78,11 @@ let package = Package(
         .testTarget(name: "EBJRDataTests", dependencies: ["EBJRData", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRCheckpointTests", dependencies: ["EBJRCheckpoint", "EBJRFiles", "EBJRNN", "EBJROptimizers", "EBJRTensor", "EBJRHDF5", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRRoutingTests", dependencies: ["EBJRRouting", "EBJREvaluation", "EBJRFiles", "_EBJRTestSupport"]),
+        .testTarget(name: "EBJRDeferralTests", dependencies: ["EBJRDeferral", "EBJRRouting", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRTrainingTests", dependencies: ["EBJRTraining", "EBJRTensor", "EBJRNN", "EBJROptimizers", "EBJRData",
                                                              "EBJRCheckpoint", "EBJRRouting", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRLangTests", dependencies: ["EBJRLang", "EBJRTensor", "EBJRNN", "EBJRData", "EBJRCheckpoint", "EBJRHDF5", "_EBJRTestSupport"]),
-        .testTarget(name: "EBJRWorkflowTests", dependencies: ["EBJRWorkflow", "EBJRTraining", "EBJRLang", "EBJRRecipe", "EBJRNN",
+        .testTarget(name: "EBJRWorkflowTests", dependencies: ["EBJRWorkflow", "EBJRTraining", "EBJRLang", "EBJRRecipe", "EBJRNN", "EBJRRouting", "EBJREvaluation",
                                                              "EBJRCheckpoint", "EBJRData", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRBenchmarkTests", dependencies: ["EBJRBenchmark", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRExportTests", dependencies: ["EBJRExport", "EBJRNN", "EBJRTensor", "EBJREvaluation", "EBJRRouting", "_EBJRTestSupport"]),

@@ -8,6 +8,7 @@
 @_exported import EBJRData
 @_exported import EBJRCheckpoint
 @_exported import EBJRRouting
+@_exported import EBJRDeferral
 @_exported import EBJREvaluation
 @_exported import EBJRRecipe
 @_exported import EBJRTraining

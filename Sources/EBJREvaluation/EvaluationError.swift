@@ -1,9 +1,12 @@
 import EBJRRouting
+import EBJRDeferral
 
 /// Everything that can go wrong while evaluating and writing reports; each case names what and where.
 public enum EvaluationError: Error, CustomStringConvertible {
     /// A routing computation failed; `context` says for which side model / score / split.
     case routing(context: String, underlying: RoutingError)
+    /// Training a learned router failed; `context` says for which side model / score.
+    case deferral(context: String, underlying: DeferralError)
     /// Two inputs that must describe the same samples differ in length.
     case lengthMismatch(what: String, expected: Int, actual: Int)
     /// An input that must hold at least one item is empty.
@@ -18,6 +21,8 @@ public enum EvaluationError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .routing(context, underlying):
+            return "\(context): \(underlying.description)"
+        case let .deferral(context, underlying):
             return "\(context): \(underlying.description)"
         case let .lengthMismatch(what, expected, actual):
             return "\(what): expected \(expected), got \(actual)"
@@ -40,5 +45,7 @@ func withContext<T>(_ context: @autoclosure () -> String, _ body: () throws -> T
         return try body()
     } catch let error as RoutingError {
         throw EvaluationError.routing(context: context(), underlying: error)
+    } catch let error as DeferralError {
+        throw EvaluationError.deferral(context: context(), underlying: error)
     }
 }

@@ -65,6 +65,23 @@ public enum SelectionCriterion: Hashable, Sendable, Codable, CustomStringConvert
     }
 }
 
+/// How the finite-sample criteria (guaranteed, selective risk) account for picking the cheapest of several
+/// scores (docs/method.md §7, "the family of scores").
+public enum FamilyCorrection: String, Hashable, Sendable, Codable {
+    /// Each of the `m` deployable (non-reference) scores is scanned at level `δ/m`; by the union bound all `m`
+    /// promises hold together with probability ≥ `1 − δ`, so the one picked afterwards (the cheapest on
+    /// validation) holds too.
+    case bonferroni
+    /// Each score is scanned at level `δ`: the promise holds for a score fixed in advance, not for the cheapest of
+    /// several (kept to measure what the correction costs).
+    case none
+
+    /// The level of each scan for a family of `m` scores.
+    public func level(delta: Double, familySize m: Int) -> Double {
+        self == .bonferroni ? delta / Double(max(1, m)) : delta
+    }
+}
+
 /// What to evaluate: the scores, the operating points, and the size of curves and histograms.
 public struct EvaluationSettings: Hashable, Sendable, Codable {
     /// Scores (with temperatures) to evaluate for every side model.
@@ -75,14 +92,32 @@ public struct EvaluationSettings: Hashable, Sendable, Codable {
     public var curvePoints: Int
     /// Bins per score histogram.
     public var histogramBins: Int
+    /// How guaranteed and selective-risk scans share `δ` across the deployable scores.
+    public var familyCorrection: FamilyCorrection
 
     public init(scores: [Score] = EvaluationSettings.defaultScores,
                 criteria: [SelectionCriterion] = EvaluationSettings.defaultCriteria,
-                curvePoints: Int = 101, histogramBins: Int = 30) {
+                curvePoints: Int = 101, histogramBins: Int = 30, familyCorrection: FamilyCorrection = .bonferroni) {
         self.scores = scores
         self.criteria = criteria
         self.curvePoints = curvePoints
         self.histogramBins = histogramBins
+        self.familyCorrection = familyCorrection
+    }
+
+    /// `m`: the deployable scores the cheapest finite-sample point is picked from (the references are excluded).
+    public var familySize: Int { max(1, scores.filter { !$0.isReference }.count) }
+
+    private enum CodingKeys: String, CodingKey { case scores, criteria, curvePoints, histogramBins, familyCorrection }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        scores = try c.decode([Score].self, forKey: .scores)
+        criteria = try c.decode([SelectionCriterion].self, forKey: .criteria)
+        curvePoints = try c.decode(Int.self, forKey: .curvePoints)
+        histogramBins = try c.decode(Int.self, forKey: .histogramBins)
+        // Reports written before the correction existed scanned every score at δ.
+        familyCorrection = try c.decodeIfPresent(FamilyCorrection.self, forKey: .familyCorrection) ?? .none
     }
 
     /// Energy, max-softmax and entropy at T = 1, margin, and the random and oracle references.

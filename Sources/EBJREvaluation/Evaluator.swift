@@ -76,25 +76,30 @@ public struct Evaluator: Sendable {
         let routing = side.subsetRouting
         let inSubset = routing.map { SplitValues(validation: $0.inSubset(validation.labels), test: $0.inSubset(test.labels)) }
         var scoreEvaluations: [ScoreEvaluation] = []
-        var sideAccuracy = SplitValues(validation: 0.0, test: 0.0)
+        // The side model alone over all samples; predictions (and "other") do not depend on the score.
+        let sideAccuracy = try withContext("side model \(side.name)") {
+            SplitValues(
+                validation: fraction(try ScoredSamples(side: side.validationLogits, score: .margin, subsetRouting: routing)
+                    .sideCorrect(labels: validation.labels)),
+                test: fraction(try ScoredSamples(side: side.testLogits, score: .margin, subsetRouting: routing).sideCorrect(labels: test.labels)))
+        }
         for score in settings.scores {
             let context = "side model \(side.name), score \(score)"
-            let testScore: Score
-            if case let .random(seed) = score { testScore = .random(seed: seed &+ 1) } else { testScore = score }
-            let scoredValidation = try withContext("\(context), validation") {
-                try ScoredSamples(side: side.validationLogits, score: score, subsetRouting: routing, labels: validation.labels)
+            // The validation part thresholds are chosen on: all of validation, except for a learned score (the
+            // half its router was not trained on, see `validationView`).
+            let view = try withContext("\(context), validation") {
+                try validationView(score: score, side: side, validation: validation, test: test,
+                                   deepPredictions: deepPredictions, inSubset: inSubset?.validation)
             }
-            let scoredTest = try withContext("\(context), test") {
-                try ScoredSamples(side: side.testLogits, score: testScore, subsetRouting: routing, labels: test.labels)
-            }
+            let scoredValidation = view.scored, scoredTest = view.test
+            let validationLabels = view.labels, validationDeep = view.deepPredictions
             let outcomes = try withContext(context) {
                 SplitValues(
-                    validation: try RoutingOutcomes(scored: scoredValidation, labels: validation.labels,
-                                                    deepPredictions: deepPredictions.validation, what: "validation split"),
+                    validation: try RoutingOutcomes(scored: scoredValidation, labels: validationLabels,
+                                                    deepPredictions: validationDeep, what: "validation split"),
                     test: try RoutingOutcomes(scored: scoredTest, labels: test.labels, deepPredictions: deepPredictions.test,
                                               what: "test split"))
             }
-            sideAccuracy = SplitValues(validation: fraction(outcomes.validation.sideCorrect), test: fraction(outcomes.test.sideCorrect))
             let sweeps = SplitValues(validation: ThresholdSweep(outcomes.validation), test: ThresholdSweep(outcomes.test))
             var points: [OperatingPointEvaluation] = []
             for criterion in settings.criteria {
@@ -102,8 +107,9 @@ public struct Evaluator: Sendable {
                 points.append(try withContext("\(context), \(criterion)") {
                     try operatingPoint(criterion, sweep: sweeps.validation, outcomes: outcomes,
                                        scored: SplitValues(validation: scoredValidation, test: scoredTest),
-                                       labels: SplitValues(validation: validation.labels, test: test.labels),
-                                       deepPredictions: deepPredictions, inSubset: inSubset, cost: cost)
+                                       labels: SplitValues(validation: validationLabels, test: test.labels),
+                                       deepPredictions: SplitValues(validation: validationDeep, test: deepPredictions.test),
+                                       inSubset: inSubset.map { SplitValues(validation: view.inSubset ?? [], test: $0.test) }, cost: cost)
                 })
             }
             let aurocWrong = try withContext("\(context): AUROC") {
@@ -118,7 +124,7 @@ public struct Evaluator: Sendable {
                 bins: settings.histogramBins)]
             if let inSubset {
                 aurocOut = try withContext("\(context): AUROC out-of-subset") {
-                    SplitValues(validation: try Metrics.auroc(scores: scoredValidation.scores, isPositive: inSubset.validation.map { !$0 }),
+                    SplitValues(validation: try Metrics.auroc(scores: scoredValidation.scores, isPositive: (view.inSubset ?? []).map { !$0 }),
                                 test: try Metrics.auroc(scores: scoredTest.scores, isPositive: inSubset.test.map { !$0 }))
                 }
                 histograms.append(ScoreHistogram(
@@ -155,11 +161,17 @@ public struct Evaluator: Sendable {
         case let .targetAcceptance(q): tau = try ThresholdSelection.targetAcceptance(q, sweep: sweep).threshold
         case let .accuracyTolerance(d): tau = try ThresholdSelection.accuracyTolerance(d, sweep: sweep).threshold
         case let .guaranteed(e, d):
-            selection = try ThresholdSelection.guaranteed(epsilon: e, delta: d, sweep: sweep)
+            let m = settings.familySize
+            selection = try ThresholdSelection.guaranteed(epsilon: e, delta: settings.familyCorrection.level(delta: d, familySize: m),
+                                                          sweep: sweep)
+            if settings.familyCorrection == .bonferroni { selection!.familySize = m }
             guarantee = (e, d)
             tau = selection!.point.threshold
         case let .selectiveRisk(e, d):
-            selection = try ThresholdSelection.selectiveRisk(epsilon: e, delta: d, sweep: sweep)
+            let m = settings.familySize
+            selection = try ThresholdSelection.selectiveRisk(epsilon: e, delta: settings.familyCorrection.level(delta: d, familySize: m),
+                                                             sweep: sweep)
+            if settings.familyCorrection == .bonferroni { selection!.familySize = m }
             tau = selection!.point.threshold
         case let .fixed(rule): tau = rule.tau
         }

@@ -7,7 +7,11 @@
 /// - `margin`: `−(z_(1) − z_(2))`;
 /// - `random(seed)`: i.i.d. uniform `[0,1)` values, so that a quantile threshold accepts a random fraction;
 /// - `oracle`: `0` if the side model is right, `1` if wrong, so a threshold of 0 accepts exactly its correct
-///   answers (needs labels).
+///   answers (needs labels);
+/// - `learned(hidden, seed)`: a router trained on half of the validation split to predict "the side model is wrong
+///   and the deep model right" from features of the side model's output (`EBJRDeferral`); its value is that
+///   estimated probability. It has no closed form here: `values(of:)` refuses it, the evaluation fits it first.
+///   `hidden` 0 is logistic regression (`learned`), otherwise a one-hidden-layer MLP (`learned-mlp`).
 ///
 /// Encoded as `{"name": "energy", "temperature": 1}`, `{"name": "margin"}`, `{"name": "random", "seed": 0}`.
 public enum Score: Hashable, Sendable, Codable, CustomStringConvertible {
@@ -17,9 +21,13 @@ public enum Score: Hashable, Sendable, Codable, CustomStringConvertible {
     case margin
     case random(seed: UInt64)
     case oracle
+    case learned(hidden: Int, seed: UInt64)
 
     /// The string names, as used in recipes, the CLI and reports.
-    public static let names = ["energy", "max-softmax", "entropy", "margin", "random", "oracle"]
+    public static let names = ["energy", "max-softmax", "entropy", "margin", "random", "oracle", "learned", "learned-mlp"]
+
+    /// The hidden width of `learned-mlp`.
+    public static let learnedMLPWidth = 16
 
     /// Builds a score from its name. `temperature` is used by energy, max-softmax and entropy, `seed` by random.
     public init(name: String, temperature: Double = 1, seed: UInt64 = 0) throws {
@@ -30,6 +38,8 @@ public enum Score: Hashable, Sendable, Codable, CustomStringConvertible {
         case "margin": self = .margin
         case "random": self = .random(seed: seed)
         case "oracle": self = .oracle
+        case "learned": self = .learned(hidden: 0, seed: seed)
+        case "learned-mlp": self = .learned(hidden: Self.learnedMLPWidth, seed: seed)
         default: throw RoutingError.unknownScore(name: name)
         }
         if let t = self.temperature, !(t > 0 && t.isFinite) {
@@ -46,6 +56,7 @@ public enum Score: Hashable, Sendable, Codable, CustomStringConvertible {
         case .margin: return "margin"
         case .random: return "random"
         case .oracle: return "oracle"
+        case let .learned(hidden, _): return hidden == 0 ? "learned" : "learned-mlp"
         }
     }
 
@@ -53,7 +64,7 @@ public enum Score: Hashable, Sendable, Codable, CustomStringConvertible {
     public var temperature: Double? {
         switch self {
         case let .energy(t), let .maxSoftmax(t), let .entropy(t): return t
-        case .margin, .random, .oracle: return nil
+        case .margin, .random, .oracle, .learned: return nil
         }
     }
 
@@ -65,10 +76,18 @@ public enum Score: Hashable, Sendable, Codable, CustomStringConvertible {
         }
     }
 
+    /// False for `learned`, whose values come from a router fitted on data, not from the logits alone: such a
+    /// score cannot be computed by `values(of:)` or used by `Router` without that router.
+    public var hasClosedForm: Bool {
+        if case .learned = self { return false }
+        return true
+    }
+
     /// A short label for tables and legends, e.g. `energy T=2`, `margin`, `random (seed 0)`.
     public var description: String {
         switch self {
         case let .random(seed): return "random (seed \(seed))"
+        case let .learned(hidden, _): return hidden == 0 ? "learned (logistic)" : "learned (MLP \(hidden))"
         default:
             if let t = temperature { return "\(name) T=\(Self.format(t))" }
             return name
@@ -104,6 +123,9 @@ public enum Score: Hashable, Sendable, Codable, CustomStringConvertible {
                                                   actual: sideCorrect.count)
             }
             return sideCorrect.map { $0 ? 0 : 1 }
+        case .learned:
+            throw RoutingError.missingInput(what: "a trained router for the \(name) score",
+                                            reason: "it is fitted on half of the validation split by the evaluation")
         default:
             break
         }
@@ -117,7 +139,7 @@ public enum Score: Hashable, Sendable, Codable, CustomStringConvertible {
                 case let .maxSoftmax(t): out[i] = ScoreFunctions.negativeMaxSoftmax(row, temperature: t)
                 case let .entropy(t): out[i] = ScoreFunctions.entropy(row, temperature: t)
                 case .margin: out[i] = ScoreFunctions.negativeMargin(row)
-                case .random, .oracle: break
+                case .random, .oracle, .learned: break
                 }
             }
         }
@@ -128,13 +150,21 @@ public enum Score: Hashable, Sendable, Codable, CustomStringConvertible {
         x == x.rounded() && abs(x) < 1e9 ? String(Int(x)) : String(x)
     }
 
-    private enum CodingKeys: String, CodingKey { case name, temperature, seed }
+    private enum CodingKeys: String, CodingKey { case name, temperature, seed, hidden }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let name = try c.decode(String.self, forKey: .name)
         let temperature = try c.decodeIfPresent(Double.self, forKey: .temperature) ?? 1
         let seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0
+        if name == "learned" || name == "learned-mlp" {
+            let hidden = try c.decodeIfPresent(Int.self, forKey: .hidden) ?? (name == "learned" ? 0 : Self.learnedMLPWidth)
+            guard hidden >= 0, (hidden == 0) == (name == "learned") else {
+                throw DecodingError.dataCorruptedError(forKey: .hidden, in: c, debugDescription: "\(name) with hidden width \(hidden)")
+            }
+            self = .learned(hidden: hidden, seed: seed)
+            return
+        }
         do {
             try self.init(name: name, temperature: temperature, seed: seed)
         } catch let error as RoutingError {
@@ -147,5 +177,9 @@ public enum Score: Hashable, Sendable, Codable, CustomStringConvertible {
         try c.encode(name, forKey: .name)
         if let t = temperature { try c.encode(t, forKey: .temperature) }
         if case let .random(seed) = self { try c.encode(seed, forKey: .seed) }
+        if case let .learned(hidden, seed) = self {
+            try c.encode(hidden, forKey: .hidden)
+            try c.encode(seed, forKey: .seed)
+        }
     }
 }

@@ -120,7 +120,10 @@ public struct GuaranteedSelection: Hashable, Sendable, Codable {
 
     public let kind: Kind
     public let epsilon: Double
+    /// The level this scan was run at (for a family of `m` scores under Bonferroni: the family's `δ/m`).
     public let delta: Double
+    /// The number of scores the scan's `δ` was shared with (nil or 1: a single scan at its own level).
+    public var familySize: Int?
     /// The chosen validation operating point.
     public let point: SweepPoint
     /// The upper confidence bound at the chosen point (0 for accept-nothing).

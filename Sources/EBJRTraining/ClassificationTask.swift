@@ -13,14 +13,23 @@ public struct Specialization: Equatable, Sendable {
     public var marginIn: Float
     public var marginOut: Float
     public var marginWeight: Float
+    /// `m_in` / `m_out` are `auto`: set from data before training (`MarginCalibration`), replacing the values above.
+    public var isMarginInAuto: Bool
+    public var isMarginOutAuto: Bool
 
-    public init(subset: [Int], design: SpecializedDesign, marginIn: Float = -3.75, marginOut: Float = -0.88, marginWeight: Float = 0.1) {
+    public init(subset: [Int], design: SpecializedDesign, marginIn: Float = -3.75, marginOut: Float = -0.88, marginWeight: Float = 0.1,
+                isMarginInAuto: Bool = false, isMarginOutAuto: Bool = false) {
         self.subset = subset
         self.design = design
         self.marginIn = marginIn
         self.marginOut = marginOut
         self.marginWeight = marginWeight
+        self.isMarginInAuto = isMarginInAuto
+        self.isMarginOutAuto = isMarginOutAuto
     }
+
+    /// Whether training must first set a margin from data.
+    public var needsMarginCalibration: Bool { design.usesMargin && (isMarginInAuto || isMarginOutAuto) }
 
     /// Number of student outputs.
     public var outputCount: Int { design.outputCount(subsetSize: subset.count) }

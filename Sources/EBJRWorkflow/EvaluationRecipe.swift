@@ -45,6 +45,8 @@ public struct EvaluationRecipe: Sendable {
     public var cascades: [CascadeSpec] = []
     /// The side-model sweep (section `side_sweep`); its variants are also in `sideModels`.
     public var sideSweep: SideSweep? = nil
+    /// Re-partition validation + test to measure how often the guaranteed point breaks its promise (nil: off).
+    public var coverage: CoverageSettings?
 
     /// Reads and validates an evaluation recipe; errors name the file, key and line.
     public static func load(path: String) throws -> EvaluationRecipe {
@@ -57,7 +59,7 @@ public struct EvaluationRecipe: Sendable {
         let data = try DataChoice.parse(root["data"], extraKeys: [])
         guard let source = try data.classificationSource(at: root["data"]) else { throw root["data"].invalid("must name a classification data set") }
         try root.checkKeys(["name", "deep", "side_models", "scores", "temperatures", "criteria", "workload", "output",
-                            "latency", "data", "cascades", "side_sweep"])
+                            "latency", "data", "cascades", "side_sweep", "coverage"])
         let baseName = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
         guard root["deep"].isPresent else { throw RecipeError.missingKey(file: file, path: "deep") }
         let deep = try parseModel(root["deep"], defaultName: "deep", allowRouting: false, source: source)
@@ -95,7 +97,11 @@ public struct EvaluationRecipe: Sendable {
         }
 
         let c = root["criteria"]
-        try c.checkKeys(["target_acceptance", "accuracy_tolerance", "guaranteed", "selective_risk", "threshold"])
+        try c.checkKeys(["target_acceptance", "accuracy_tolerance", "guaranteed", "selective_risk", "threshold", "family_correction"])
+        let familyText = try c["family_correction"].string() ?? FamilyCorrection.bonferroni.rawValue
+        guard let family = FamilyCorrection(rawValue: familyText) else {
+            throw c["family_correction"].invalid("must be bonferroni or none (got '\(familyText)')")
+        }
         var criteria: [SelectionCriterion] = []
         for q in try c["target_acceptance"].stringList() ?? ["0.5"] {
             guard let v = Double(q), (0...1).contains(v) else { throw c["target_acceptance"].invalid("must be fractions in [0, 1]") }
@@ -135,13 +141,26 @@ public struct EvaluationRecipe: Sendable {
         }
         let lat = root["latency"]
         try lat.checkKeys(["enabled", "samples"])
+        let cov = root["coverage"]
+        try cov.checkKeys(["repartitions", "seed"])
+        var coverage: CoverageSettings?
+        if cov.isPresent {
+            let repartitions = try cov["repartitions"].int() ?? 20
+            guard (1...100_000).contains(repartitions) else { throw cov["repartitions"].invalid("must be in 1...100000 (got \(repartitions))") }
+            let seed = try cov["seed"].int() ?? 0
+            guard seed >= 0 else { throw cov["seed"].invalid("must be ≥ 0 (got \(seed))") }
+            guard criteria.contains(where: { if case .guaranteed = $0 { return true } else { return false } }) else {
+                throw cov.invalid("needs criteria.guaranteed (its ε and δ are the promise measured)")
+            }
+            coverage = CoverageSettings(repartitions: repartitions, seed: UInt64(seed))
+        }
         return EvaluationRecipe(
             file: file, name: try root["name"].string() ?? baseName, deep: deep, sideModels: sides,
-            settings: EvaluationSettings(scores: scores, criteria: criteria), workloadShares: shares,
+            settings: EvaluationSettings(scores: scores, criteria: criteria, familyCorrection: family), workloadShares: shares,
             workloadSubset: workloadSubset, workloadSeed: UInt64(max(0, try w["seed"].int() ?? 0)),
             outputDirectory: try root["output"].string() ?? "runs/\(baseName)",
             measureLatency: try lat["enabled"].bool() ?? true, latencySamples: max(10, try lat["samples"].int() ?? 300),
-            data: data, cascades: cascades, sideSweep: sweep?.0)
+            data: data, cascades: cascades, sideSweep: sweep?.0, coverage: coverage)
     }
 
     static func parseModel(_ node: RecipeNode, defaultName: String, allowRouting: Bool, source: any ClassificationSource) throws -> ModelSource {

@@ -66,6 +66,9 @@ public struct EvaluationRunner {
             try AtomicFile.write(Data(latency.markdown.utf8), to: outputURL.appendingPathComponent("latency.md"))
             try AtomicFile.write(latency.json, to: outputURL.appendingPathComponent("latency.json"))
         }
+        if let coverage = recipe.coverage {
+            finalResult.notes.append(try measureCoverage(coverage, deep: deep, sides: sides, labels: labels, to: outputURL))
+        }
         _ = try ReportWriter.write(finalResult, to: outputURL)
 
         var mixes: [(Double, URL, EvaluationResult)] = []
@@ -89,6 +92,35 @@ public struct EvaluationRunner {
             }
         }
         return Outcome(directory: outputURL, result: finalResult, mixes: mixes)
+    }
+
+    /// Runs the coverage study on validation + test pooled, writes `coverage.md` / `coverage.json`, and returns the
+    /// report note that points to them.
+    private func measureCoverage(_ settings: CoverageSettings, deep: ResolvedModel, sides: [ResolvedModel],
+                                 labels: (validation: [Int], test: [Int]), to outputURL: URL) throws -> String {
+        guard case let .guaranteed(epsilon, delta)? = recipe.settings.criteria.first(where: {
+            if case .guaranteed = $0 { return true } else { return false }
+        }) else { throw EvaluationRunError.coverageNeedsGuaranteed(file: recipe.file) }
+        func pooled(_ a: Logits, _ b: Logits) throws -> Logits {
+            try Logits(values: a.values + b.values, count: a.count + b.count, classCount: a.classCount, what: "pooled logits")
+        }
+        let pool = CoverageStudy.Pool(
+            labels: labels.validation + labels.test, deepLogits: try pooled(deep.validation, deep.test),
+            sides: try sides.map { ($0.source.name, $0.flops, $0.subsetRouting, try pooled($0.validation, $0.test)) })
+        let progress = ProgressReporter(label: "coverage", total: settings.repartitions, unit: "re-partitions", quiet: quiet)
+        let result = try CoverageStudy.run(pool: pool, scores: recipe.settings.scores, epsilon: epsilon, delta: delta,
+                                           deepFLOPs: deep.flops, settings: settings) { done, _ in progress.update(done) }
+        try FileManager.default.createDirectory(at: outputURL, withIntermediateDirectories: true)
+        try AtomicFile.write(Data(CoverageReport.render(result).utf8), to: outputURL.appendingPathComponent("coverage.md"))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(try encoder.encode(result), to: outputURL.appendingPathComponent("coverage.json"))
+        let broken = result.sideModels.filter { side in
+            !result.keepsPromise(exceedances: side.exceedances(.guaranteed, epsilon: epsilon), trials: side.trials.count)
+        }.map(\.name)
+        return "Guarantee coverage over \(settings.repartitions) random validation/test re-partitions: coverage.md "
+            + (broken.isEmpty ? "(the guaranteed point kept its promise for every side model)."
+                              : "(promise broken for \(broken.joined(separator: ", "))).")
     }
 
     private func evaluate(title: String, deep: ResolvedModel, sides: [ResolvedModel], labels: (validation: [Int], test: [Int]),
@@ -182,6 +214,7 @@ public enum EvaluationRunError: Error, CustomStringConvertible {
     case classMismatch(side: String, sideOutputs: Int, expected: Int, deep: Int)
     case noSubsetForWorkload(file: String)
     case notClassification(file: String)
+    case coverageNeedsGuaranteed(file: String)
 
     public var description: String {
         switch self {
@@ -189,6 +222,7 @@ public enum EvaluationRunError: Error, CustomStringConvertible {
             "side model '\(side)' has \(outputs) outputs but \(expected) are expected (the deep model has \(deep) classes)"
         case let .noSubsetForWorkload(file): "\(file): workload.in_subset_share needs workload.subset or a specialized side model"
         case let .notClassification(file): "\(file): data must be a classification data set"
+        case let .coverageNeedsGuaranteed(file): "\(file): coverage needs criteria.guaranteed (its ε and δ are the promise measured)"
         }
     }
 }

@@ -103,10 +103,11 @@ struct LatencyMeasurement {
         return Report(rows: rows, notes: notes, markdown: md, json: try encoder.encode(rows))
     }
 
-    /// The non-reference score with the lowest validation relative cost at the accuracy-tolerance criterion.
+    /// The non-reference closed-form score with the lowest validation relative cost at the accuracy-tolerance
+    /// criterion (a learned score is not timed: `Router` computes closed-form scores only).
     static func cheapestTolerancePoint(_ evaluation: SideModelEvaluation) -> (Score, OperatingPointEvaluation)? {
         var best: (Score, OperatingPointEvaluation)?
-        for s in evaluation.scores where !s.score.isReference {
+        for s in evaluation.scores where !s.score.isReference && s.score.hasClosedForm {
             for p in s.operatingPoints {
                 guard case .accuracyTolerance = p.criterion else { continue }
                 if best == nil || p.validation.relativeCost < best!.1.validation.relativeCost { best = (s.score, p) }

@@ -402,10 +402,22 @@ extension TrainingRecipe {
             guard v.isFinite, abs(v) <= 1e6 else { throw margin[key].invalid("must be a finite number (got \(v))") }
             return Float(v)
         }
+        /// `auto` (the default) or a number.
+        func marginValue(_ key: String) throws -> Float? {
+            if !margin[key].isPresent || (try? margin[key].string()) == "auto" { return nil }
+            guard let v = try? margin[key].double() else { throw margin[key].invalid("must be auto or a number") }
+            guard v.isFinite, abs(v) <= 1e6 else { throw margin[key].invalid("must be a finite number (got \(v))") }
+            return Float(v)
+        }
         let lambda = try finite("lambda", 0.1)
         guard lambda >= 0 else { throw margin["lambda"].invalid("must be non-negative") }
-        return Specialization(subset: subset, design: design, marginIn: try finite("m_in", -3.75), marginOut: try finite("m_out", -0.88),
-                              marginWeight: lambda)
+        let marginIn = try marginValue("m_in"), marginOut = try marginValue("m_out")
+        if let marginIn, let marginOut, marginIn >= marginOut {
+            throw margin.invalid("needs m_in < m_out (got \(marginIn) and \(marginOut))")
+        }
+        return Specialization(subset: subset, design: design, marginIn: marginIn ?? -3.75, marginOut: marginOut ?? -0.88,
+                              marginWeight: lambda, isMarginInAuto: design.usesMargin && marginIn == nil,
+                              isMarginOutAuto: design.usesMargin && marginOut == nil)
     }
 
     /// The recipe in the same folder as `recipeFile` whose `output.checkpoint` is `checkpoint` (the first in name

@@ -77,6 +77,15 @@ public struct TrainingWorkflow {
             metadata["distillation_alpha"] = String(d.alpha)
             metadata["distillation_temperature"] = String(d.temperature)
         }
+        if let spec = (task as? ClassificationTask)?.specialization, spec.design.usesMargin {
+            metadata["margin_m_in"] = String(spec.marginIn)
+            metadata["margin_m_out"] = String(spec.marginOut)
+            metadata["margin_lambda"] = String(spec.marginWeight)
+            metadata["margin_source"] = spec.isMarginInAuto || spec.isMarginOutAuto
+                ? "auto: median (m_in) and 95th percentile (m_out) of a labels-only model's in-subset training energies"
+                    + (spec.isMarginInAuto && spec.isMarginOutAuto ? "" : " (the other value from the recipe)")
+                : "recipe"
+        }
         let trainer = Trainer(task: task, settings: recipe.training, checkpointPath: recipe.checkpointPath, metadata: metadata,
                               quiet: options.quiet, log: log)
         if let resume = options.resume {
@@ -128,10 +137,23 @@ public struct TrainingWorkflow {
                              alpha: recipe.distillation!.alpha, temperature: recipe.distillation!.temperature)
             }
             let shape = config.inputShape
+            let trainSplit = try train.reshaped(sampleShape: shape), validationSplit = try source.load(.validation).reshaped(sampleShape: shape)
+            var specialization = recipe.specialization
+            if var spec = specialization, spec.needsMarginCalibration {
+                let (marginIn, marginOut, count) = try MarginCalibration.calibrate(
+                    config: config, train: trainSplit, validation: validationSplit, specialization: spec, settings: recipe.training,
+                    seed: recipe.seed, quiet: options.quiet, log: log)
+                if spec.isMarginInAuto { spec.marginIn = Float(marginIn) }
+                if spec.isMarginOutAuto { spec.marginOut = Float(marginOut) }
+                log(String(format: "energy-margin: m_in = %.4g%@, m_out = %.4g%@ (median and 95th percentile of %d in-subset training energies: %.4g, %.4g)",
+                           spec.marginIn, spec.isMarginInAuto ? " (auto)" : " (recipe)", spec.marginOut,
+                           spec.isMarginOutAuto ? " (auto)" : " (recipe)", count, marginIn, marginOut))
+                specialization = spec
+            }
             let task = try ClassificationTask(
-                config: config, train: try train.reshaped(sampleShape: shape), validation: try source.load(.validation).reshaped(sampleShape: shape),
+                config: config, train: trainSplit, validation: validationSplit,
                 test: try source.load(.test).reshaped(sampleShape: shape), batchSize: recipe.training.batchSize, seed: recipe.seed,
-                specialization: recipe.specialization, distillation: distillation)
+                specialization: specialization, distillation: distillation)
             task.recipeText = recipe.text
             task.augmentation = recipe.augmentation
             return task

@@ -72,8 +72,11 @@ private func naiveSoftmax(_ z: [Float], _ t: Double) -> [Double] {
 
     @Test func namesAndCodableRoundTrip() throws {
         let scores: [Score] = [.energy(temperature: 2), .maxSoftmax(temperature: 1), .entropy(temperature: 0.5), .margin,
-                               .random(seed: 7), .oracle]
+                               .random(seed: 7), .oracle, .learned(hidden: 0, seed: 3), .learned(hidden: Score.learnedMLPWidth, seed: 0)]
         #expect(scores.map(\.name) == Score.names)
+        #expect(try Score(name: "learned", seed: 3) == .learned(hidden: 0, seed: 3))
+        #expect(!Score.learned(hidden: 0, seed: 0).hasClosedForm && !Score.learned(hidden: 0, seed: 0).isReference)
+        #expect(throws: RoutingError.self) { try Score.learned(hidden: 0, seed: 0).values(of: Logits(rows: [[1, 2]])) }
         let data = try JSONEncoder().encode(scores)
         #expect(try JSONDecoder().decode([Score].self, from: data) == scores)
         let text = String(decoding: try JSONEncoder().encode(Score.energy(temperature: 2)), as: UTF8.self)

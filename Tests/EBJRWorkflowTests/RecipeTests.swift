@@ -2,6 +2,8 @@ import Testing
 import Foundation
 @testable import EBJRWorkflow
 import EBJRTraining
+import EBJRRouting
+import EBJREvaluation
 import EBJRRecipe
 import EBJRNN
 import EBJRLang
@@ -198,4 +200,55 @@ extension RecipeError {
     }
     #expect(evaluation.swift.checkpoint == "checkpoints/g2p-swift.h5" && evaluation.super.checkpoint == "checkpoints/g2p-super.h5")
     #expect(evaluation.tolerance == 0.01 && evaluation.swift.trainCommand!.hasPrefix("ebjr train "))
+}
+
+/// Energy-margin m_in / m_out default to `auto` (set from data before training); numbers still work; a bad value
+/// or m_in ≥ m_out is one located error.
+@Test func energyMarginMarginsDefaultToAuto() throws {
+    let base = "model: {preset: mlp, sizes: [784, 32, 3]}\nspecialization: {subset: [sandal, sneaker, ankle boot], design: energy-margin"
+    let implicit = try #require(try parse(base + "}\n").specialization)
+    #expect(implicit.isMarginInAuto && implicit.isMarginOutAuto && implicit.needsMarginCalibration)
+    let mixed = try #require(try parse(base + ", margin: {m_in: auto, m_out: -1}}\n").specialization)
+    #expect(mixed.isMarginInAuto && !mixed.isMarginOutAuto && mixed.marginOut == -1)
+    let given = try #require(try parse(base + ", margin: {m_in: -4, m_out: -1}}\n").specialization)
+    #expect(!given.needsMarginCalibration)
+    let other = try #require(try parse("model: {preset: mlp, sizes: [784, 32, 4]}\nspecialization: {subset: [5, 7, 9], design: other-class}\n").specialization)
+    #expect(!other.needsMarginCalibration)
+    for (bad, fragment) in [(", margin: {m_in: lots}}\n", "must be auto or a number"), (", margin: {m_in: -1, m_out: -2}}\n", "needs m_in < m_out")] {
+        do {
+            _ = try parse(base + bad)
+            Issue.record("expected an error for \(bad)")
+        } catch {
+            #expect("\(error)".contains(fragment))
+            #expect("\(error)".contains("specialization.margin"))
+            #expect(!"\(error)".contains("\n"))
+        }
+    }
+}
+
+/// Evaluation recipes: learned scores, the family correction and the coverage study are typed keys; bad values are
+/// one located line.
+@Test func evaluationRecipeReadsLearnedScoresFamilyAndCoverage() throws {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let recipe = try EvaluationRecipe.load(path: root.appendingPathComponent("recipes/fmnist-ebjr.yaml").path)
+    #expect(recipe.settings.scores.contains(.learned(hidden: 0, seed: 0)))
+    #expect(recipe.settings.scores.contains(.learned(hidden: Score.learnedMLPWidth, seed: 0)))
+    #expect(recipe.settings.familyCorrection == .bonferroni)
+    #expect(recipe.settings.familySize == 3 * 4 + 1 + 2)
+    #expect(recipe.coverage == CoverageSettings(repartitions: 20, seed: 0))
+    let base = "deep: {checkpoint: d.h5}\nside_models: [{checkpoint: s.h5}]\n"
+    let none = try EvaluationRecipe.parse(text: base + "criteria: {family_correction: none}\n", file: "e.yaml")
+    #expect(none.settings.familyCorrection == FamilyCorrection.none && none.coverage == nil)
+    for (bad, fragment) in [("criteria: {family_correction: holm}\n", "criteria.family_correction"),
+                            ("coverage: {repartitions: 0}\n", "coverage.repartitions"),
+                            ("coverage: {rounds: 3}\n", "rounds"),
+                            ("scores: [energy, learnt]\n", "learnt")] {
+        do {
+            _ = try EvaluationRecipe.parse(text: base + bad, file: "e.yaml")
+            Issue.record("expected an error for \(bad)")
+        } catch {
+            #expect("\(error)".contains(fragment))
+            #expect(!"\(error)".contains("\n"))
+        }
+    }
 }
