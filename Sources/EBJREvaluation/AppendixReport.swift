@@ -1,25 +1,20 @@
 import EBJRRouting
 import Foundation
 
-/// Renders an `EvaluationResult` as `report.md`: a summary with general and specialized side models side by
-/// side, then per side model its scores, operating points (validation target vs test realised), bounds,
-/// guarantees, flags and plots.
-public enum MarkdownReport {
+/// Renders `appendix.md`: everything `report.md` leaves out — per criterion every side model and score side by
+/// side, then per side model its scores, every operating point (validation target → test realised), bounds,
+/// finite-sample selections, flags and plots. Same sign convention as the report (`RecommendationBlock.conventions`).
+public enum AppendixReport {
     /// - Parameter plots: file names of the SVG plots, by side model name (linked under each side model), and
     ///   under the key "" for overview plots.
     public static func render(_ result: EvaluationResult, plots: [String: [String]] = [:]) -> String {
-        var md = "# \(result.title)\n\n"
-        md += "Schema version \(result.schemaVersion). Every threshold is chosen on the validation split and applied "
-            + "unchanged, once, to the test split. Accuracies in %, differences in percentage points (pp); "
-            + "Δ = A_joint − A_D (negative = the joint model loses accuracy against the deep model).\n\n"
-        let d = result.deep
-        md += "**Deep model** `\(cell(d.name))`: \(flops(d.flops)) FLOPs/sample; accuracy validation \(pct(d.accuracy.validation)) "
-            + "(n = \(d.sampleCount.validation)), test \(pct(d.accuracy.test)) ± \(pct(d.testAccuracyStandardError)) "
-            + "(n = \(d.sampleCount.test); ± is the standard error of A_D, which every bound against A_D inherits).\n\n"
+        var md = "# \(result.title) — appendix\n\n"
+        md += "Back to the [report](report.md). Schema version \(result.schemaVersion). \(RecommendationBlock.conventions) "
+            + "Every threshold is chosen on the validation split and applied unchanged, once, to the test split.\n\n"
         for note in result.notes { md += "- \(note)\n" }
         if !result.notes.isEmpty { md += "\n" }
 
-        md += "## Summary (test): general and specialized side models side by side\n\n"
+        md += "## Every score at every criterion (test)\n\n"
         for criterion in result.settings.criteria {
             md += "### \(cell(criterion.description))\n\n"
             md += "| side model | design | score | acceptance | routed | A_joint | Δ vs deep | relative cost | AUROC (side wrong) | AUROC (out of subset) | flags |\n"
@@ -41,7 +36,7 @@ public enum MarkdownReport {
         return md
     }
 
-    private static func sideSection(_ side: SideModelEvaluation, result: EvaluationResult, plots: [String]) -> String {
+    static func sideSection(_ side: SideModelEvaluation, result: EvaluationResult, plots: [String]) -> String {
         var md = "## Side model `\(cell(side.name))`\n\n"
         md += "- design: \(side.kind)"
         if let r = side.subsetRouting {
@@ -72,8 +67,8 @@ public enum MarkdownReport {
         for s in side.scores {
             for p in s.operatingPoints {
                 let acceptsNothing = p.rule.tau == ThresholdSweep.acceptNothingThreshold
-                md += "| \(scoreLabel(s.score)) | \(cell(p.criterion.description)) | \(acceptsNothing ? "none (route all)" : sig(p.rule.tau)) | "
-                    + "\(acceptsNothing ? "none (route all)" : sig(-p.rule.tau)) | "
+                md += "| \(scoreLabel(s.score)) | \(cell(p.criterion.description)) | \(Format.threshold(acceptsNothing ? nil : p.rule.tau)) | "
+                    + "\(Format.threshold(acceptsNothing ? nil : -p.rule.tau)) | "
                     + "\(pct(p.validation.statistics.acceptance)) | \(pct(p.validation.measuredJointAccuracy)) | "
                     + "\(signedPoints(p.validation.measuredJointAccuracy - p.validation.statistics.deepAccuracy)) | "
                     + "\(pct(p.test.statistics.acceptance)) | \(pct(p.test.measuredJointAccuracy)) | "
@@ -83,8 +78,8 @@ public enum MarkdownReport {
 
         md += "\n### Bounds on test (docs/method.md §8)\n\n"
         md += "Exact: A_joint = q·a_S + (1 − q)·a_D^routed. Knowing only A_D: q·a_S + max(0, A_D − q) ≤ A_joint ≤ q·a_S + min(1 − q, A_D); "
-            + "loss ≤ q·(1 − a_S). Oracle: best accuracy of any router with the same routing budget, and at any cost.\n\n"
-        md += "| score | criterion | q | a_S | a_D^acc | A_joint | identity | lower | upper | loss | loss ≤ | oracle @ budget | oracle ceiling | joint beats deep |\n"
+            + "Δ ≥ −q·(1 − a_S). Oracle: best accuracy of any router with the same routing budget, and at any cost.\n\n"
+        md += "| score | criterion | q | a_S | a_D^acc | A_joint | identity | lower | upper | Δ | Δ ≥ −q·(1 − a_S) | oracle @ budget | oracle ceiling | joint beats deep |\n"
         md += "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
         for s in side.scores {
             for p in s.operatingPoints {
@@ -92,21 +87,21 @@ public enum MarkdownReport {
                 let b = p.test.bounds
                 md += "| \(scoreLabel(s.score)) | \(cell(p.criterion.description)) | \(pct(t.acceptance)) | \(optPct(t.sideAccuracyAccepted)) | "
                     + "\(optPct(t.deepAccuracyAccepted)) | \(pct(p.test.measuredJointAccuracy)) | \(pct(b.jointAccuracyIdentity)) | "
-                    + "\(pct(b.jointAccuracyLower)) | \(pct(b.jointAccuracyUpper)) | \(points(t.lossVersusDeep)) | \(points(b.lossUpper)) | "
+                    + "\(pct(b.jointAccuracyLower)) | \(pct(b.jointAccuracyUpper)) | \(signedPoints(-t.lossVersusDeep)) | \(signedPoints(-b.lossUpper)) | "
                     + "\(pct(b.oracleAtRoutingBudget)) | \(pct(b.oracleCeiling)) | \(t.jointBeatsDeep ? "yes" : "no") |\n"
             }
         }
         if side.subsetRouting != nil {
             md += "\nSpecialized terms (test): q = π·r + (1 − π)·f; every out-of-subset acceptance is an error, so a_S ≤ π·r/q; "
                 + "A_joint ≤ A_D − (1 − π)·f·a_D^{out,acc} + π·r·(1 − a_D^{in,acc}).\n\n"
-            md += "| score | criterion | π | r | f | π·r + (1 − π)·f | a_S | π·r/q | a_S on accepted in-subset | out-of-subset loss (pp) | A_joint | A_joint ≤ |\n"
+            md += "| score | criterion | π | r | f | π·r + (1 − π)·f | a_S | π·r/q | a_S on accepted in-subset | out-of-subset share of Δ | A_joint | A_joint ≤ |\n"
             md += "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
             for s in side.scores {
                 for p in s.operatingPoints {
                     guard let b = p.test.bounds.subset, let t = p.test.statistics.subset else { continue }
                     md += "| \(scoreLabel(s.score)) | \(cell(p.criterion.description)) | \(pct(b.inSubsetShare)) | \(pct(b.inSubsetAcceptance)) | "
                         + "\(pct(b.outOfSubsetAcceptance)) | \(pct(b.acceptanceIdentity)) | \(optPct(p.test.statistics.sideAccuracyAccepted)) | "
-                        + "\(pct(b.sideAccuracyAcceptedUpper)) | \(optPct(t.sideAccuracyAcceptedInSubset)) | \(points(b.outOfSubsetLoss)) | "
+                        + "\(pct(b.sideAccuracyAcceptedUpper)) | \(optPct(t.sideAccuracyAcceptedInSubset)) | \(signedPoints(-b.outOfSubsetLoss)) | "
                         + "\(pct(p.test.measuredJointAccuracy)) | \(pct(b.jointAccuracyUpper)) |\n"
                 }
             }
@@ -115,10 +110,10 @@ public enum MarkdownReport {
         let guaranteed = side.scores.flatMap { s in s.operatingPoints.compactMap { p in p.selection.map { (s, p, $0) } } }
         if !guaranteed.isEmpty {
             md += "\n### Finite-sample selections: validation bound vs realised test loss\n\n"
-            md += "*harmful-rate* (Learn-Then-Test, docs/method.md §7): with probability ≥ 1 − δ, A_D − A_joint ≤ ε. "
+            md += "*harmful-rate* (Learn-Then-Test, docs/method.md §7): with probability ≥ 1 − δ, Δ ≥ −ε. "
                 + "*selective-risk* is the **weaker promise**: it bounds only the side model's error among accepted samples, "
                 + "not the joint model's loss.\n\n"
-            md += "| score | kind | ε | δ | thresholds tested | val harmful | val upper bound | val acceptance | test loss (pp) | test side error on accepted | promise kept on test |\n"
+            md += "| score | kind | ε | δ | thresholds tested | val harmful | val upper bound | val acceptance | test Δ | test side error on accepted | promise kept on test |\n"
             md += "|---|---|---|---|---|---|---|---|---|---|---|\n"
             for (s, p, g) in guaranteed {
                 let testLoss = p.test.statistics.deepAccuracy - p.test.measuredJointAccuracy
@@ -130,7 +125,7 @@ public enum MarkdownReport {
                 }
                 md += "| \(scoreLabel(s.score)) | \(g.kind.rawValue) | \(sig(g.epsilon)) | \(sig(g.delta)) | \(g.testedCount) | "
                     + "\(g.point.harmfulCount) / \(g.point.sampleCount) | \(sig(g.upperBound)) | \(pct(g.point.acceptance)) | "
-                    + "\(points(testLoss)) | \(optPct(testSelectiveRisk)) | \(kept ? "yes" : "**no**") |\n"
+                    + "\(signedPoints(-testLoss)) | \(optPct(testSelectiveRisk)) | \(kept ? "yes" : "**no**") |\n"
             }
         }
 
@@ -164,7 +159,7 @@ public enum MarkdownReport {
     static func pct(_ x: Double) -> String { String(format: "%.2f%%", 100 * x) }
     static func optPct(_ x: Double?) -> String { x.map(pct) ?? "—" }
     static func points(_ x: Double) -> String { String(format: "%.2f", 100 * x) }
-    static func signedPoints(_ x: Double) -> String { String(format: "%+.2f pp", 100 * x) }
+    static func signedPoints(_ x: Double) -> String { Format.signedPP(x) }
     static func fixed(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", x) }
     static func opt(_ x: Double?, _ digits: Int) -> String { x.map { fixed($0, digits) } ?? "—" }
     static func sig(_ x: Double) -> String { String(format: "%.5g", x) }
