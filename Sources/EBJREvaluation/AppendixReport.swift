@@ -109,7 +109,7 @@ public enum AppendixReport {
 
         let guaranteed = side.scores.flatMap { s in s.operatingPoints.compactMap { p in p.selection.map { (s, p, $0) } } }
         if !guaranteed.isEmpty {
-            md += "\n### Finite-sample selections: validation bound vs realised test loss\n\n"
+            md += "\n### Finite-sample selections: validation bound vs realised test Δ\n\n"
             md += "*harmful-rate* (Learn-Then-Test, docs/method.md §7): with probability ≥ 1 − δ, Δ ≥ −ε. "
                 + "*selective-risk* is the **weaker promise**: it bounds only the side model's error among accepted samples, "
                 + "not the joint model's loss.\n\n"

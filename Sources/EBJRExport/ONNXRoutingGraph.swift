@@ -41,9 +41,11 @@ extension ONNXExporter {
             let axes = graph.addConstant("score.columns.axis", int64: [1])
             z = graph.addNode("Slice", name: "score.columns", inputs: [z, starts, ends, axes])
         }
-        let axis = graph.addConstant("score.axis", int64: [1])
+        var axis: String?
         func reduceSum(_ x: String, _ name: String) -> String {
-            graph.addNode("ReduceSum", name: name, inputs: [x, axis], attributes: [.int("keepdims", 0)])
+            let axes = axis ?? graph.addConstant("score.axis", int64: [1])
+            axis = axes
+            return graph.addNode("ReduceSum", name: name, inputs: [x, axes], attributes: [.int("keepdims", 0)])
         }
         /// (m [batch], s [batch, K'], e, Z [batch], log Z)
         func softmaxTerms(_ t: Double) -> (m: String, s: String, e: String, total: String, logTotal: String) {
