@@ -30,7 +30,7 @@ public enum PlotStyle {
         var best: [String: ScoreEvaluation] = [:]
         for s in side.scores {
             let kind = s.score.name
-            if best[kind] == nil { order.append(kind) }
+            if !order.contains(kind) { order.append(kind) }
             if let chosen, chosen.name == kind {
                 if s.score == chosen { best[kind] = s }
                 continue

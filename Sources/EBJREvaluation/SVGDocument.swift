@@ -114,7 +114,7 @@ enum AxisTicks {
         guard high > low, low.isFinite, high.isFinite else { return ([low], 1) }
         let raw = (high - low) / Double(max(1, target - 1))
         let magnitude = pow(10, floor(log10(raw)))
-        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw * (1 - 1e-9) } ?? 10 * magnitude
         var values: [Double] = []
         var v = ceil(low / step - 1e-9) * step
         while v <= high + step * 1e-9 {
