@@ -85,7 +85,8 @@ let package = Package(
         .testTarget(name: "EBJRWorkflowTests", dependencies: ["EBJRWorkflow", "EBJRTraining", "EBJRLang", "EBJRRecipe", "EBJRNN", "EBJRRouting", "EBJREvaluation",
                                                              "EBJRCheckpoint", "EBJRData", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRBenchmarkTests", dependencies: ["EBJRBenchmark", "_EBJRTestSupport"]),
-        .testTarget(name: "EBJRExportTests", dependencies: ["EBJRExport", "EBJRNN", "EBJRTensor", "EBJREvaluation", "EBJRRouting", "_EBJRTestSupport"]),
+        .testTarget(name: "EBJRExportTests", dependencies: ["EBJRExport", "EBJRNN", "EBJRTensor", "EBJREvaluation", "EBJRRouting", "EBJRCheckpoint",
+                                                           "_EBJRTestSupport"]),
         .testTarget(name: "EBJRCLITests", dependencies: ["EBJR", "_EBJRTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

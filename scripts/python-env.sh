@@ -5,7 +5,8 @@
 #   PY=$(scripts/python-env.sh | tail -1)
 #
 # Default: `.venv` in the repository root (git-ignored) with h5py numpy onnx onnxruntime nbformat
-# nbconvert ipykernel matplotlib pandas scikit-learn. Idempotent: an environment whose python imports every
+# nbconvert ipykernel matplotlib pandas scikit-learn cairosvg (SVG → PNG for the plot tests; needs Debian libcairo2).
+# Idempotent: an environment whose python imports every
 # package is reused as it is; a missing or incomplete one is created or completed with pip.
 # The python path is the last line of stdout; progress and errors go to stderr. No TTY needed
 # (works with CI=true and no standard input).
@@ -23,8 +24,8 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv="${EBJR_PYTHON_ENV:-$root/.venv}"
-packages="h5py numpy onnx onnxruntime nbformat nbconvert ipykernel matplotlib pandas scikit-learn"
-imports="h5py numpy onnx onnxruntime nbformat nbconvert ipykernel matplotlib pandas sklearn"
+packages="h5py numpy onnx onnxruntime nbformat nbconvert ipykernel matplotlib pandas scikit-learn cairosvg"
+imports="h5py numpy onnx onnxruntime nbformat nbconvert ipykernel matplotlib pandas sklearn cairosvg"
 label="python-env"
 die() { echo "$label: error: $*" >&2; exit 1; }
 log() { echo "$label: $*" >&2; }

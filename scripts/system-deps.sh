@@ -4,9 +4,10 @@
 #   dataset-fashion-mnist              — the image data (/usr/share/datasets/fashion-mnist)
 #   festlex-cmu                        — the CMU pronouncing dictionary (E-LANG, grapheme-to-phoneme)
 #   python3-venv                       — virtual environments for the Python interop tests
+#   libcairo2                          — cairosvg renders the report plots to PNG in the plot tests
 set -euo pipefail
 
-packages=(libhdf5-dev pkg-config zlib1g-dev dataset-fashion-mnist festlex-cmu python3-venv)
+packages=(libhdf5-dev pkg-config zlib1g-dev dataset-fashion-mnist festlex-cmu python3-venv libcairo2)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

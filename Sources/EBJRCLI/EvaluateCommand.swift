@@ -25,7 +25,7 @@ struct EvaluateCommand: ParsableCommand {
                 print(try EvaluationSummary.render(outcome.result))
                 for mix in outcome.mixes {
                     print(String(format: "\n— %.0f%% in-subset workload —", mix.share * 100))
-                    print(try EvaluationSummary.render(mix.result))
+                    print(try EvaluationSummary.render(mix.result, headline: false))
                 }
                 print("report: \(outcome.directory.path)/report.md")
             case var .sequence(evaluation):

@@ -2,10 +2,31 @@ import ArgumentParser
 import Foundation
 import EBJR
 
-/// `ebjr export`: notebooks and ONNX models.
+/// `ebjr export`: notebooks, ONNX models and deployable routers.
 struct ExportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "export", abstract: "Export results (Jupyter) and models (ONNX).",
-                                                    subcommands: [ExportNotebook.self, ExportONNX.self])
+    static let configuration = CommandConfiguration(commandName: "export",
+                                                    abstract: "Export results (Jupyter), models (ONNX) and routers (ONNX + router.json).",
+                                                    subcommands: [ExportNotebook.self, ExportONNX.self, ExportRouter.self])
+}
+
+struct ExportRouter: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "router",
+        abstract: "Write a report's recommended operating point as side.onnx, deep.onnx and router.json.")
+    @Argument(help: "Evaluation report folder (with report.json), e.g. runs/fmnist-ebjr.") var report: String
+    @Option(help: "Workload mix: natural, or an in-subset share in percent listed in the report (e.g. 70).") var mix = "natural"
+    @Option(help: "Export this side model's chosen point at the report's criterion instead of the recommendation.")
+    var sideModel: String?
+    @Option(help: "Folder to write side.onnx, deep.onnx and router.json into.") var output: String
+
+    func run() throws {
+        try runReportingErrors {
+            let manifest = try RouterExporter.export(reportDirectory: URL(fileURLWithPath: report), mix: mix, sideModel: sideModel,
+                                                     to: URL(fileURLWithPath: output))
+            print("wrote \(output)/side.onnx, deep.onnx, router.json: \(manifest.side.name) with \(manifest.score), "
+                + "accept iff score ≤ \(Format.threshold(manifest.threshold)); validation keeps "
+                + "\(Format.percent(manifest.validation.acceptance, digits: 1)), Δ \(Format.signedPP(manifest.validation.accuracyChange))")
+        }
+    }
 }
 
 struct ExportNotebook: ParsableCommand {

@@ -68,8 +68,15 @@ public struct Checkpoint {
     /// Names of the model's `outputs` outputs: its classes, or for a specialized model the subset's classes (and
     /// `other` when it has that output); empty when the names cannot account for every output.
     public func outputNames(outputs: Int) -> [String] {
+        Self.outputNames(classNames: classNames, subset: classSubset, outputs: outputs)
+    }
+
+    /// The output names of a model with `outputs` outputs trained on the label set `classNames`, restricted to
+    /// `subset` when given: `classNames`, or the subset's names then `other` for an (m + 1)-output specialist;
+    /// empty when they cannot account for every output.
+    public static func outputNames(classNames: [String], subset: [Int]?, outputs: Int) -> [String] {
         var names = classNames
-        if let subset = classSubset {
+        if let subset {
             names = subset.map { classNames.indices.contains($0) ? classNames[$0] : "class \($0)" }
             if outputs == subset.count + 1 { names.append("other") }
         }

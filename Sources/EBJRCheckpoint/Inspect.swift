@@ -57,7 +57,8 @@ private func describeCheckpoint(_ url: URL, recipeLines: Int) throws -> [String]
     var lines = [field("format", "\(CheckpointFormat.name) v\(try file.int64Attribute(CheckpointFormat.formatVersionAttribute)) "
         + "(toolkit \(try file.stringAttribute(CheckpointFormat.toolkitVersionAttribute)), weight layout "
         + "\(try file.stringAttribute(CheckpointFormat.weightLayoutAttribute)))")]
-    if let config = try Checkpoint.readModelConfig(in: file) { lines.append(field("architecture", config.summary)) }
+    let config = try Checkpoint.readModelConfig(in: file)
+    if let config { lines.append(field("architecture", config.summary)) }
     if let kind = try Checkpoint.readModelKind(in: file) {
         let json = file.contains(CheckpointFormat.modelConfigDataset) ? try file.dataset(CheckpointFormat.modelConfigDataset).readString() : ""
         let compact = json.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
@@ -86,11 +87,20 @@ private func describeCheckpoint(_ url: URL, recipeLines: Int) throws -> [String]
         + (bufferCount == 0 ? "" : " (and \(formatCount(bufferCount)) buffer values: batch-norm running statistics)")))
 
     let classNames = try file.dataset(CheckpointFormat.classNamesDataset).readStrings()
-    if !classNames.isEmpty { lines.append(field("classes", "\(classNames.count): " + classNames.joined(separator: ", "))) }
-    if file.contains(CheckpointFormat.classSubsetDataset) {
-        let subset = try file.dataset(CheckpointFormat.classSubsetDataset).read(Int64.self)
-        lines.append(field("class subset", "\(subset)"))
+    let subset = file.contains(CheckpointFormat.classSubsetDataset)
+        ? try file.dataset(CheckpointFormat.classSubsetDataset).read(Int64.self).map { Int($0) } : nil
+    // What the model really outputs (a specialist: the subset's classes, then `other`), then the label set.
+    var outputNamesShown = false
+    if let outputs = config?.outputCount {
+        let names = Checkpoint.outputNames(classNames: classNames, subset: subset, outputs: outputs)
+        outputNamesShown = !names.isEmpty && subset == nil
+        lines.append(field("outputs", names.isEmpty ? "\(outputs) (unnamed: the class names do not account for them)"
+                                                    : "\(outputs): " + names.joined(separator: ", ")))
     }
+    if !classNames.isEmpty && !outputNamesShown {
+        lines.append(field(config == nil ? "classes" : "label set", "\(classNames.count): " + classNames.joined(separator: ", ")))
+    }
+    if let subset { lines.append(field("class subset", "\(subset)")) }
     if file.contains(CheckpointFormat.subsetDesignDataset) {
         lines.append(field("subset design", firstLine(try file.dataset(CheckpointFormat.subsetDesignDataset).readString())))
     }

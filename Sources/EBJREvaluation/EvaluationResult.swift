@@ -18,6 +18,9 @@ public struct EvaluationResult: Hashable, Sendable, Codable {
     public var cascades: [CascadeEvaluation]?
     /// The side-model sweep (recipe section `side_sweep`); nil when none was asked for.
     public var sideSweep: SideSweepSummary?
+    /// The headline: per workload mix, the operating point to deploy (`Recommender`); nil until the runner adds
+    /// it (and in files written before it existed).
+    public var recommendation: RecommendationBlock?
 
     public init(title: String, deep: DeepModelSummary, sideModels: [SideModelEvaluation], settings: EvaluationSettings,
                 notes: [String] = []) {
@@ -49,6 +52,8 @@ extension SplitValues: Codable where Value: Codable {}
 /// The deep model alone.
 public struct DeepModelSummary: Hashable, Sendable, Codable {
     public var name: String
+    /// The checkpoint the logits came from (as the recipe resolved it), when there is one.
+    public var checkpoint: String?
     public var flops: Double
     public var accuracy: SplitValues<Double>
     public var sampleCount: SplitValues<Int>
@@ -59,6 +64,8 @@ public struct DeepModelSummary: Hashable, Sendable, Codable {
 /// One side model (general or specialized) with all its scores.
 public struct SideModelEvaluation: Hashable, Sendable, Codable {
     public var name: String
+    /// The checkpoint the logits came from (as the recipe resolved it), when there is one.
+    public var checkpoint: String?
     public var flops: Double
     /// nil for a general side model.
     public var subsetRouting: SubsetRouting?

@@ -23,12 +23,15 @@ public struct SideModelInput: Sendable {
     public var name: String
     public var flops: Double
     public var subsetRouting: SubsetRouting?
+    /// Recorded in the result for `ebjr export router`.
+    public var checkpoint: String?
     public var validationLogits: Logits
     public var testLogits: Logits
 
-    public init(name: String, flops: Double, subsetRouting: SubsetRouting? = nil, validationLogits: Logits,
-                testLogits: Logits) {
+    public init(name: String, flops: Double, subsetRouting: SubsetRouting? = nil, checkpoint: String? = nil,
+                validationLogits: Logits, testLogits: Logits) {
         self.name = name
+        self.checkpoint = checkpoint
         self.flops = flops
         self.subsetRouting = subsetRouting
         self.validationLogits = validationLogits
@@ -45,7 +48,8 @@ public struct Evaluator: Sendable {
 
     /// - Throws: `EvaluationError` naming the side model, score and split that failed.
     public func evaluate(title: String, deepName: String, deepFLOPs: Double, validation: EvaluationSplit,
-                         test: EvaluationSplit, sideModels: [SideModelInput], notes: [String] = []) throws -> EvaluationResult {
+                         test: EvaluationSplit, sideModels: [SideModelInput], notes: [String] = [],
+                         deepCheckpoint: String? = nil) throws -> EvaluationResult {
         try settings.validate()
         guard !sideModels.isEmpty else { throw EvaluationError.empty(what: "side models") }
         let deepValidation = validation.deepLogits.predictions()
@@ -55,7 +59,7 @@ public struct Evaluator: Sendable {
             test: try withContext("deep model, test") { try Metrics.accuracy(predictions: deepTest, labels: test.labels) })
         let nTest = Double(test.labels.count)
         let deep = DeepModelSummary(
-            name: deepName, flops: deepFLOPs, accuracy: deepAccuracy,
+            name: deepName, checkpoint: deepCheckpoint, flops: deepFLOPs, accuracy: deepAccuracy,
             sampleCount: SplitValues(validation: validation.labels.count, test: test.labels.count),
             testAccuracyStandardError: (deepAccuracy.test * (1 - deepAccuracy.test) / nTest).squareRoot())
         let evaluations = try sideModels.map { side in
@@ -146,7 +150,7 @@ public struct Evaluator: Sendable {
                 test: restrictedAccuracy(side.testLogits, routing: routing, labels: test.labels, inSubset: inSubset.test))
         }
         return SideModelEvaluation(
-            name: side.name, flops: side.flops, subsetRouting: routing, accuracy: sideAccuracy,
+            name: side.name, checkpoint: side.checkpoint, flops: side.flops, subsetRouting: routing, accuracy: sideAccuracy,
             inSubsetShare: inSubset.map { SplitValues(validation: fraction($0.validation), test: fraction($0.test)) },
             inSubsetAccuracy: inSubsetAccuracy, scores: scoreEvaluations)
     }

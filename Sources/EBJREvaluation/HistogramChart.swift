@@ -1,12 +1,12 @@
 import Foundation
 
 /// Draws a `ScoreHistogram` as overlaid translucent bars per group, each normalised to the fraction of its
-/// group, so groups of different sizes compare by shape.
+/// group, so groups of different sizes compare by shape; the legend (group sizes) sits below the plot.
 public struct HistogramChart: Sendable {
     public var histogram: ScoreHistogram
     public var xLabel: String
     public var width: Double = 760
-    public var height: Double = 420
+    public var plotHeight: Double = 320
 
     public init(histogram: ScoreHistogram, xLabel: String) {
         self.histogram = histogram
@@ -14,9 +14,13 @@ public struct HistogramChart: Sendable {
     }
 
     public func svg() -> String {
-        let left = 70.0, right = 180.0, top = 40.0, bottom = 60.0
+        let left = 70.0, right = 24.0, top = 40.0, axisBand = 52.0
         let plotWidth = width - left - right
-        let plotHeight = height - top - bottom
+        var legend = ChartLegend()
+        for (g, group) in histogram.groups.enumerated() {
+            legend.add("\(group.name) (n = \(group.counts.reduce(0, +)))", .box(color: Palette.color(g)))
+        }
+        let height = top + plotHeight + axisBand + legend.height(width: width - 32) + 10
         let edges = histogram.edges
         let xLow = edges.first ?? 0
         let xHigh = edges.count > 1 ? edges[edges.count - 1] : xLow + 1
@@ -49,14 +53,9 @@ public struct HistogramChart: Sendable {
         }
         doc.line(x1: left, y1: top + plotHeight, x2: left + plotWidth, y2: top + plotHeight)
         doc.line(x1: left, y1: top, x2: left, y2: top + plotHeight)
-        doc.text(xLabel, x: left + plotWidth / 2, y: height - 16, size: 13, anchor: "middle")
+        doc.text(xLabel, x: left + plotWidth / 2, y: top + plotHeight + 40, size: 13, anchor: "middle")
         doc.text("fraction of group", x: 18, y: top + plotHeight / 2, size: 13, anchor: "middle", rotation: -90)
-        for (g, group) in histogram.groups.enumerated() {
-            let y = top + 10 + Double(g) * 18
-            doc.rect(x: left + plotWidth + 16, y: y - 6, width: 14, height: 12, fill: Palette.color(g), fillOpacity: 0.4,
-                     stroke: Palette.color(g))
-            doc.text("\(group.name) (n = \(group.counts.reduce(0, +)))", x: left + plotWidth + 36, y: y + 4, size: 11)
-        }
+        legend.draw(in: &doc, x: 16, y: top + plotHeight + axisBand, width: width - 32)
         return doc.render()
     }
 }

@@ -20,13 +20,44 @@ public struct SVGDocument: Sendable {
         elements.append("<line \(attributes)/>")
     }
 
-    /// An open polyline through `points`.
+    /// An open polyline through `points`, optionally clipped to a `clipRect` defined earlier.
     public mutating func polyline(_ points: [(x: Double, y: Double)], stroke: String, strokeWidth: Double = 1.5,
-                                  fill: String = "none", fillOpacity: Double = 1, dash: String? = nil) {
+                                  fill: String = "none", fillOpacity: Double = 1, dash: String? = nil, clip: String? = nil) {
         let list = points.map { "\(n($0.x)),\(n($0.y))" }.joined(separator: " ")
         let dashAttribute = dash.map { " stroke-dasharray=\"\(Self.escape($0))\"" } ?? ""
+        let clipAttribute = clip.map { " clip-path=\"url(#\(Self.escape($0)))\"" } ?? ""
         elements.append("<polyline points=\"\(list)\" fill=\"\(Self.escape(fill))\" fill-opacity=\"\(n(fillOpacity))\" "
-                        + "stroke=\"\(Self.escape(stroke))\" stroke-width=\"\(n(strokeWidth))\" stroke-linejoin=\"round\"\(dashAttribute)/>")
+                        + "stroke=\"\(Self.escape(stroke))\" stroke-width=\"\(n(strokeWidth))\" stroke-linejoin=\"round\"\(dashAttribute)\(clipAttribute)/>")
+    }
+
+    /// A circle (markers).
+    public mutating func circle(cx: Double, cy: Double, r: Double, fill: String, stroke: String = "none", strokeWidth: Double = 1) {
+        elements.append("<circle cx=\"\(n(cx))\" cy=\"\(n(cy))\" r=\"\(n(r))\" fill=\"\(Self.escape(fill))\" "
+                        + "stroke=\"\(Self.escape(stroke))\" stroke-width=\"\(n(strokeWidth))\"/>")
+    }
+
+    /// Defines a rectangular clip region named `id`, for `polyline(…, clip: id)`.
+    public mutating func clipRect(id: String, x: Double, y: Double, width: Double, height: Double) {
+        elements.append("<clipPath id=\"\(Self.escape(id))\"><rect x=\"\(n(x))\" y=\"\(n(y))\" width=\"\(n(max(0, width)))\" "
+                        + "height=\"\(n(max(0, height)))\"/></clipPath>")
+    }
+
+    /// Opens a group `<g id=… class=…>`; everything drawn until `endGroup()` belongs to it (legends carry
+    /// `id="legend" class="legend"` so tests can find them).
+    public mutating func beginGroup(id: String? = nil, className: String? = nil) {
+        var attributes = ""
+        if let id { attributes += " id=\"\(Self.escape(id))\"" }
+        if let className { attributes += " class=\"\(Self.escape(className))\"" }
+        elements.append("<g\(attributes)>")
+    }
+
+    /// Closes the group opened last.
+    public mutating func endGroup() { elements.append("</g>") }
+
+    /// A conservative estimate of the width of `string` at font `size` in Helvetica/Arial (0.6 em per character,
+    /// wider than the fonts' average), used to size legends so that they never run off the canvas.
+    public static func estimatedTextWidth(_ string: String, size: Double) -> Double {
+        0.6 * size * Double(string.count)
     }
 
     /// A rectangle.
@@ -83,7 +114,7 @@ enum AxisTicks {
         guard high > low, low.isFinite, high.isFinite else { return ([low], 1) }
         let raw = (high - low) / Double(max(1, target - 1))
         let magnitude = pow(10, floor(log10(raw)))
-        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw * (1 - 1e-9) } ?? 10 * magnitude
         var values: [Double] = []
         var v = ceil(low / step - 1e-9) * step
         while v <= high + step * 1e-9 {

@@ -1,6 +1,7 @@
 import Foundation
 import EBJRFiles
 import EBJRCheckpoint
+import EBJRRouting
 
 /// What an ONNX export adds to the plain `input → logits` graph: the routing outputs and the metadata.
 public struct ONNXExportOptions: Equatable, Sendable {
@@ -21,8 +22,36 @@ public struct ONNXExportOptions: Equatable, Sendable {
         }
     }
 
+    /// A router's outputs (docs/method.md §2, §3), computed in float64 from the float32 logits exactly as the
+    /// evaluation computes them, so that the exported decisions reproduce the report's:
+    /// `score` float64 `[batch]` (energy, max-softmax, entropy or margin, lower = keep) and `accept` bool `[batch]`
+    /// `= eligible(argmax) ∧ score ≤ threshold`. Needs `predictionLabels`.
+    public struct RoutingOutput: Equatable, Sendable {
+        /// A deployable score (not random or oracle).
+        public var score: Score
+        /// Logit columns the score is taken over; nil = all.
+        public var columns: Range<Int>?
+        /// `τ`; nil routes every sample (`accept` is always false).
+        public var threshold: Double?
+        /// Outputs whose argmax may be kept (nil = all): the "other" output and, for a general model restricted to
+        /// a subset, the classes outside it are not.
+        public var eligibleOutputs: [Int]?
+
+        public init(score: Score, columns: Range<Int>? = nil, threshold: Double?, eligibleOutputs: [Int]? = nil) {
+            self.score = score
+            self.columns = columns
+            self.threshold = threshold
+            self.eligibleOutputs = eligibleOutputs
+        }
+    }
+
     /// Adds the `energy` output `[batch]` (and `accept` when a threshold is set); `nil` exports logits only.
     public var energy: EnergyOutput?
+    /// The global label of each logit column (−1 for "other"): adds `prediction` int64 `[batch]`, the label of
+    /// the argmax column (the first on ties).
+    public var predictionLabels: [Int]?
+    /// Adds `score` and `accept` (not together with `energy`).
+    public var routing: RoutingOutput?
     /// One name per output column, stored as a JSON array in the metadata (`ebjr.class_names`).
     public var classNames: [String]?
     /// Original class indices a specialized model was trained for, stored as a JSON array (`ebjr.subset`).
@@ -35,8 +64,11 @@ public struct ONNXExportOptions: Equatable, Sendable {
     public var graphName: String
 
     public init(energy: EnergyOutput? = nil, classNames: [String]? = nil, subset: [Int]? = nil,
-                sourceCheckpoint: String? = nil, toolkitVersion: String = "unversioned", graphName: String = "ebjr") {
+                sourceCheckpoint: String? = nil, toolkitVersion: String = "unversioned", graphName: String = "ebjr",
+                predictionLabels: [Int]? = nil, routing: RoutingOutput? = nil) {
         self.energy = energy
+        self.predictionLabels = predictionLabels
+        self.routing = routing
         self.classNames = classNames
         self.subset = subset
         self.sourceCheckpoint = sourceCheckpoint

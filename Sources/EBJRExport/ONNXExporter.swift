@@ -2,6 +2,7 @@ import EBJRFiles
 import EBJRNN
 import EBJRTensor
 import Foundation
+import EBJRRouting
 
 /// Exports a feed-forward classifier — a `ModelConfig` and its named weights — as an ONNX model
 /// (IR version 8, default-domain opset 17) that `onnx.checker` accepts and onnxruntime runs.
@@ -80,6 +81,10 @@ public struct ONNXExporter: Sendable {
         graph.addInput(Self.inputName, type: .float, shape: [nil] + config.inputShape)
         graph.addOutput(Self.logitsName, type: .float, shape: [nil, classCount])
         if let energy = options.energy { addEnergy(energy, classCount: classCount, to: &graph) }
+        if let labels = options.predictionLabels {
+            let column = addPrediction(labels: labels, to: &graph)
+            if let routing = options.routing { addRouting(routing, classCount: classCount, argmaxColumn: column, to: &graph) }
+        }
 
         var model = Onnx_ModelProto()
         model.irVersion = Int64(Self.irVersion)
@@ -90,6 +95,8 @@ public struct ONNXExporter: Sendable {
         model.docString = "EBJR feed-forward classifier: input [batch, \(config.inputShape.map(String.init).joined(separator: ", "))]"
             + " -> logits [batch, \(classCount)]" + (options.energy == nil ? "" : ", energy [batch]")
             + (options.energy?.threshold == nil ? "" : ", accept [batch]")
+            + (options.predictionLabels == nil ? "" : ", prediction [batch]")
+            + (options.routing == nil ? "" : ", score [batch] (float64), accept [batch]")
         model.graph = graph.graph
         model.metadataProps = try metadata().map { key, value in
             Onnx_StringStringEntryProto.with { $0.key = key; $0.value = value }
@@ -212,6 +219,27 @@ public struct ONNXExporter: Sendable {
                 throw ExportError.invalidOption("energy threshold must be finite, got \(threshold)")
             }
         }
+        if let labels = options.predictionLabels, labels.count != classCount {
+            throw ExportError.invalidOption("\(labels.count) prediction labels given for \(classCount) logit columns")
+        }
+        if let routing = options.routing {
+            guard options.predictionLabels != nil else { throw ExportError.invalidOption("routing outputs need prediction labels") }
+            guard options.energy == nil else { throw ExportError.invalidOption("give the energy output or the routing outputs, not both") }
+            guard Self.exportableScoreNames.contains(routing.score.name) else {
+                throw ExportError.invalidOption("score \(routing.score) cannot be computed in an ONNX graph (exportable: "
+                    + Self.exportableScoreNames.sorted().joined(separator: ", ") + ")")
+            }
+            if let t = routing.score.temperature, !(t > 0 && t.isFinite) {
+                throw ExportError.invalidOption("score temperature must be finite and > 0, got \(t)")
+            }
+            if let columns = routing.columns, columns.isEmpty || columns.lowerBound < 0 || columns.upperBound > classCount {
+                throw ExportError.invalidOption("score columns \(columns) must be a non-empty range within the \(classCount) logit columns")
+            }
+            if let tau = routing.threshold, !tau.isFinite { throw ExportError.invalidOption("threshold must be finite, got \(tau)") }
+            if let bad = routing.eligibleOutputs?.first(where: { !(0..<classCount).contains($0) }) {
+                throw ExportError.invalidOption("eligible output \(bad) is outside the \(classCount) logit columns")
+            }
+        }
         if let names = options.classNames, names.count != classCount {
             throw ExportError.invalidOption("\(names.count) class names given for \(classCount) logit columns")
         }
@@ -240,6 +268,13 @@ public struct ONNXExporter: Sendable {
                 entries.append((ONNXMetadataKey.energyColumns, try json([columns.lowerBound, columns.upperBound])))
             }
             if let threshold = energy.threshold { entries.append((ONNXMetadataKey.threshold, "\(threshold)")) }
+        }
+        if let routing = options.routing {
+            entries.append((ONNXMetadataKey.scoreDefinition,
+                            "score = \(routing.score) of logits[:, columns] in float64 (lower = keep); "
+                                + "accept iff argmax is an eligible output and score <= threshold"))
+            if let t = routing.score.temperature { entries.append((ONNXMetadataKey.temperature, "\(t)")) }
+            if let tau = routing.threshold { entries.append((ONNXMetadataKey.threshold, "\(tau)")) }
         }
         if let source = options.sourceCheckpoint { entries.append((ONNXMetadataKey.sourceCheckpoint, source)) }
         return entries

@@ -58,6 +58,27 @@ struct ONNXGraphBuilder {
         return name
     }
 
+    /// Adds a float64 scalar initializer; returns its name.
+    mutating func addConstant(_ name: String, double value: Double) -> String {
+        var bits = value.bitPattern.littleEndian
+        graph.initializer.append(Self.tensorProto(name, type: .double, dims: [], rawData: Data(bytes: &bits, count: 8)))
+        return name
+    }
+
+    /// Adds a 1-D bool initializer; returns its name.
+    mutating func addConstant(_ name: String, bool values: [Bool]) -> String {
+        graph.initializer.append(Self.tensorProto(name, type: .bool, dims: [values.count],
+                                                  rawData: Data(values.map { $0 ? 1 : 0 })))
+        return name
+    }
+
+    /// Adds an int64 scalar initializer (e.g. a `Gather` index that drops its axis); returns its name.
+    mutating func addScalarConstant(_ name: String, int64 value: Int) -> String {
+        var bits = Int64(value).littleEndian
+        graph.initializer.append(Self.tensorProto(name, type: .int64, dims: [], rawData: Data(bytes: &bits, count: 8)))
+        return name
+    }
+
     /// Adds a 1-D int64 initializer; returns its name.
     mutating func addConstant(_ name: String, int64 values: [Int]) -> String {
         var data = Data(capacity: 8 * values.count)
@@ -81,6 +102,11 @@ struct ONNXGraphBuilder {
         node.attribute = attributes.map(Self.attributeProto)
         graph.node.append(node)
         return node.output[0]
+    }
+
+    /// Gives the last node a further output (e.g. `TopK`'s indices, which ONNX requires even when unused).
+    mutating func addOutputToLastNode(_ name: String) {
+        graph.node[graph.node.count - 1].output.append(name)
     }
 
     /// Renames the output of the last node (which must exist and whose output no other node reads yet).

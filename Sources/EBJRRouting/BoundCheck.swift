@@ -14,6 +14,14 @@ public struct BoundFlag: Hashable, Sendable, Codable, CustomStringConvertible {
     /// Why it may happen (e.g. the guarantee fails with probability ≤ δ).
     public var note: String
 
+    public init(check: String, measured: Double, relation: Relation, bound: Double, note: String) {
+        self.check = check
+        self.measured = measured
+        self.relation = relation
+        self.bound = bound
+        self.note = note
+    }
+
     public var description: String {
         "\(check): measured \(measured) is not \(relation.rawValue) \(bound)" + (note.isEmpty ? "" : " (\(note))")
     }

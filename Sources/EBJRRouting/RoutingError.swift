@@ -23,6 +23,8 @@ public enum RoutingError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownScore(name: String)
     /// A score needs inputs that were not given (the oracle needs labels).
     case missingInput(what: String, reason: String)
+    /// A router manifest (`router.json`) holds a value a reader cannot use.
+    case invalidManifest(key: String, reason: String)
 
     public var description: String {
         switch self {
@@ -49,6 +51,8 @@ public enum RoutingError: Error, Equatable, Sendable, CustomStringConvertible {
             return "unknown score '\(name)': use one of \(Score.names.joined(separator: ", "))"
         case let .missingInput(what, reason):
             return "\(what) is missing: \(reason)"
+        case let .invalidManifest(key, reason):
+            return "router manifest: \(key) \(reason)"
         }
     }
 }

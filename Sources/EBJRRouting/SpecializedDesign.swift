@@ -29,6 +29,7 @@ extension SubsetRouting {
     /// when `argmax ≠ other` (the score over the `m` subset logits, or all `m + 1` when `scoreIncludesOther`); the
     /// others (`m` outputs) keep any sample whose score passes.
     public init(subset: [Int], trainedAs design: SpecializedDesign, scoreIncludesOther: Bool = false) throws {
-        try self.init(subset: subset, design: design.hasOtherOutput ? .otherClass(scoreIncludesOther: scoreIncludesOther) : .subsetOnly)
+        try self.init(subset: subset, design: design.hasOtherOutput ? .otherClass(scoreIncludesOther: scoreIncludesOther) : .subsetOnly,
+                      trainedAs: design)
     }
 }

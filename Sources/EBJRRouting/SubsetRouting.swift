@@ -18,10 +18,14 @@ public struct SubsetRouting: Hashable, Sendable, Codable {
     /// The subset's global class ids, in the order of the side model's outputs.
     public let subset: [Int]
     public let design: Design
+    /// How the side model was trained, when known (a checkpoint's `subset_design`): energy-margin routes like
+    /// subset-only and other-class+margin like other-class, but reports and `report.json` name the design it was
+    /// trained with.
+    public let trainedAs: SpecializedDesign?
 
     /// - Throws: `RoutingError.invalidSubset` if the subset is empty, repeats a class, holds a negative id, or
-    ///   (for `generalRestricted`) an id `≥ classCount`.
-    public init(subset: [Int], design: Design) throws {
+    ///   (for `generalRestricted`) an id `≥ classCount`, or if `trainedAs` does not route with `design`.
+    public init(subset: [Int], design: Design, trainedAs: SpecializedDesign? = nil) throws {
         guard !subset.isEmpty else { throw RoutingError.invalidSubset(reason: "no classes") }
         guard Set(subset).count == subset.count else {
             throw RoutingError.invalidSubset(reason: "class ids repeat in \(subset)")
@@ -32,8 +36,16 @@ public struct SubsetRouting: Hashable, Sendable, Codable {
         if case let .generalRestricted(k) = design, let bad = subset.first(where: { $0 >= k }) {
             throw RoutingError.invalidSubset(reason: "class \(bad) is outside the general model's 0..<\(k)")
         }
+        if let trainedAs {
+            let routing: Design = trainedAs.hasOtherOutput ? .otherClass(scoreIncludesOther: false) : .subsetOnly
+            guard Self.routingName(routing) == Self.routingName(design) else {
+                throw RoutingError.invalidSubset(
+                    reason: "a side model trained as \(trainedAs.rawValue) is not routed as \(Self.routingName(design))")
+            }
+        }
         self.subset = subset
         self.design = design
+        self.trainedAs = trainedAs
     }
 
     /// The number of outputs the side model must have: `m`, `m + 1` or `K`.
@@ -83,25 +95,29 @@ public struct SubsetRouting: Hashable, Sendable, Codable {
         return labels.map { members.contains($0) }
     }
 
-    private enum CodingKeys: String, CodingKey { case subset, design, scoreIncludesOther, classCount }
+    private enum CodingKeys: String, CodingKey { case subset, design, scoreIncludesOther, classCount, trainedAs }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let subset = try c.decode([Int].self, forKey: .subset)
         let name = try c.decode(String.self, forKey: .design)
         let design: Design
-        switch name {
-        case "subset-only": design = .subsetOnly
-        case "other-class":
-            design = .otherClass(scoreIncludesOther: try c.decodeIfPresent(Bool.self, forKey: .scoreIncludesOther) ?? false)
-        case "general-restricted": design = .generalRestricted(classCount: try c.decode(Int.self, forKey: .classCount))
-        default:
+        var trainedAs: SpecializedDesign?
+        if name == "general-restricted" {
+            design = .generalRestricted(classCount: try c.decode(Int.self, forKey: .classCount))
+        } else if let trained = SpecializedDesign(rawValue: name) {
+            design = trained.hasOtherOutput
+                ? .otherClass(scoreIncludesOther: try c.decodeIfPresent(Bool.self, forKey: .scoreIncludesOther) ?? false)
+                : .subsetOnly
+            // The two routing names alone (as written before training designs were recorded) carry no claim.
+            trainedAs = (trained == .subsetOnly || trained == .otherClass) && !c.contains(.trainedAs) ? nil : trained
+        } else {
             throw DecodingError.dataCorruptedError(
                 forKey: .design, in: c,
-                debugDescription: "unknown design '\(name)': use subset-only, other-class or general-restricted")
+                debugDescription: "unknown design '\(name)': use \(SpecializedDesign.names) or general-restricted")
         }
         do {
-            try self.init(subset: subset, design: design)
+            try self.init(subset: subset, design: design, trainedAs: trainedAs)
         } catch let error as RoutingError {
             throw DecodingError.dataCorruptedError(forKey: .subset, in: c, debugDescription: error.description)
         }
@@ -110,19 +126,23 @@ public struct SubsetRouting: Hashable, Sendable, Codable {
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(subset, forKey: .subset)
+        try c.encode(designName, forKey: .design)
+        if trainedAs != nil { try c.encode(true, forKey: .trainedAs) }   // distinguishes a recorded subset-only/other-class
         switch design {
-        case .subsetOnly: try c.encode("subset-only", forKey: .design)
-        case let .otherClass(includesOther):
-            try c.encode("other-class", forKey: .design)
-            try c.encode(includesOther, forKey: .scoreIncludesOther)
-        case let .generalRestricted(k):
-            try c.encode("general-restricted", forKey: .design)
-            try c.encode(k, forKey: .classCount)
+        case .subsetOnly: break
+        case let .otherClass(includesOther): try c.encode(includesOther, forKey: .scoreIncludesOther)
+        case let .generalRestricted(k): try c.encode(k, forKey: .classCount)
         }
     }
 
-    /// The design's name as encoded: `subset-only`, `other-class`, `general-restricted`.
-    public var designName: String {
+    /// The design's name as reports and `report.json` show it: the training design when known (`energy-margin`,
+    /// `other-class+margin`, …), else the routing rule (`subset-only`, `other-class`, `general-restricted`).
+    public var designName: String { trainedAs?.rawValue ?? Self.routingName(design) }
+
+    /// The routing rule's name: `subset-only`, `other-class` or `general-restricted`.
+    public var routingName: String { Self.routingName(design) }
+
+    static func routingName(_ design: Design) -> String {
         switch design {
         case .subsetOnly: return "subset-only"
         case .otherClass: return "other-class"

@@ -26,6 +26,8 @@ public struct EvaluationRunner {
         /// The model's input shape (nil for logits files).
         var inputShape: [Int]?
         var subsetRouting: SubsetRouting?
+        /// The checkpoint path, when the model came from one (recorded for `ebjr export router`).
+        var checkpoint: String?
         var validation: Logits
         var test: Logits
     }
@@ -61,7 +63,8 @@ public struct EvaluationRunner {
         if recipe.measureLatency, deep.model != nil {
             let latency = try LatencyMeasurement(samples: recipe.latencySamples, quiet: quiet)
                 .measure(deep: deep, sides: sides, result: result, splits: splits)
-            finalResult.notes += latency.notes
+            finalResult.notes.append("Latency, measured (batch-1 median and p90, batched throughput of side, deep and joint "
+                + "models): [latency.md](latency.md).")
             try FileManager.default.createDirectory(at: outputURL, withIntermediateDirectories: true)
             try AtomicFile.write(Data(latency.markdown.utf8), to: outputURL.appendingPathComponent("latency.md"))
             try AtomicFile.write(latency.json, to: outputURL.appendingPathComponent("latency.json"))
@@ -69,9 +72,8 @@ public struct EvaluationRunner {
         if let coverage = recipe.coverage {
             finalResult.notes.append(try measureCoverage(coverage, deep: deep, sides: sides, labels: labels, to: outputURL))
         }
-        _ = try ReportWriter.write(finalResult, to: outputURL)
 
-        var mixes: [(Double, URL, EvaluationResult)] = []
+        var mixes: [(share: Double, key: String, result: EvaluationResult)] = []
         if !recipe.workloadShares.isEmpty {
             guard let subset = recipe.workloadSubset ?? sides.compactMap({ $0.subsetRouting?.subset }).first else {
                 throw EvaluationRunError.noSubsetForWorkload(file: recipe.file)
@@ -84,14 +86,35 @@ public struct EvaluationRunner {
                     + "in-subset samples (subset %@, seed %llu): %d validation, %d test samples.", share * 100,
                     subset.map { source.classNames[$0] }.joined(separator: ", "), recipe.workloadSeed,
                     rows.validation.count, rows.test.count)]
-                let mixResult = try evaluate(title: "\(recipe.name) — \(Int((share * 100).rounded()))% in-subset workload",
+                let key = "\(Int((share * 100).rounded()))"
+                let mixResult = try evaluate(title: "\(recipe.name) — \(key)% in-subset workload",
                                              deep: deep, sides: sides, labels: labels, rows: rows, notes: &mixNotes)
-                let mixURL = outputURL.appendingPathComponent("mix-\(Int((share * 100).rounded()))")
-                _ = try ReportWriter.write(mixResult, to: mixURL)
-                mixes.append((share, mixURL, mixResult))
+                mixes.append((share, key, mixResult))
             }
         }
-        return Outcome(directory: outputURL, result: finalResult, mixes: mixes)
+
+        // The headline of every report lists every mix, its own first; links are relative to each report.
+        let natural = Recommender.recommend(finalResult, key: "natural", label: "natural mix", report: "report.md")
+        let mixRecommendations = mixes.map { mix in
+            Recommender.recommend(mix.result, key: mix.key, label: "\(mix.key)% in-subset", report: "mix-\(mix.key)/report.md")
+        }
+        guard let criterion = Recommender.headlineCriterion(recipe.settings) else { throw EvaluationRunError.notClassification(file: recipe.file) }
+        let all = [natural] + mixRecommendations
+        finalResult.recommendation = RecommendationBlock(criterion: criterion, mixes: all)
+        let bars = CostByMixChart.plot(results: [finalResult] + mixes.map(\.result), labels: all.map(\.label), criterion: criterion)
+        _ = try ReportWriter.write(finalResult, to: outputURL, extraPlots: bars.map { [$0] } ?? [])
+        var written: [(Double, URL, EvaluationResult)] = []
+        for (index, mix) in mixes.enumerated() {
+            var mixResult = mix.result
+            let own = all[index + 1]
+            mixResult.recommendation = RecommendationBlock(criterion: criterion, mixes: [own] + all.filter { $0.key != own.key })
+            var links: [String: String] = [own.key: "report.md"]
+            for other in all where other.key != own.key { links[other.key] = "../" + other.report }
+            let mixURL = outputURL.appendingPathComponent("mix-\(mix.key)")
+            _ = try ReportWriter.write(mixResult, to: mixURL, mixLinks: links)
+            written.append((mix.share, mixURL, mixResult))
+        }
+        return Outcome(directory: outputURL, result: finalResult, mixes: written)
     }
 
     /// Runs the coverage study on validation + test pooled, writes `coverage.md` / `coverage.json`, and returns the
@@ -131,11 +154,12 @@ public struct EvaluationRunner {
                                              deepLogits: pick(deep.validation, rows?.validation), what: "validation")
         let test = try EvaluationSplit(labels: pick(labels.test, rows?.test), deepLogits: pick(deep.test, rows?.test), what: "test")
         let inputs = sides.map { side in
-            SideModelInput(name: side.source.name, flops: side.flops, subsetRouting: side.subsetRouting,
+            SideModelInput(name: side.source.name, flops: side.flops, subsetRouting: side.subsetRouting, checkpoint: side.checkpoint,
                            validationLogits: pick(side.validation, rows?.validation), testLogits: pick(side.test, rows?.test))
         }
         var result = try Evaluator(settings: recipe.settings).evaluate(title: title, deepName: deep.source.name, deepFLOPs: deep.flops,
-                                                                       validation: validation, test: test, sideModels: inputs, notes: notes)
+                                                                       validation: validation, test: test, sideModels: inputs, notes: notes,
+                                                                       deepCheckpoint: deep.checkpoint)
         try addCascadesAndSweep(to: &result, sides: inputs, deep: (deep.source.name, deep.flops), validation: validation, test: test)
         return result
     }
@@ -153,7 +177,7 @@ public struct EvaluationRunner {
             }
             return ResolvedModel(source: source, flops: source.flops ?? 0, model: nil, inputShape: nil,
                                  subsetRouting: try source.restrictToSubset.map { try SubsetRouting(subset: $0, design: .generalRestricted(classCount: logits["test"]!.classCount)) },
-                                 validation: logits["validation"]!, test: logits["test"]!)
+                                 checkpoint: nil, validation: logits["validation"]!, test: logits["test"]!)
         }
         var checkpointPath = source.checkpoint
         if let recipePath = source.recipe {
@@ -188,7 +212,7 @@ public struct EvaluationRunner {
             routing = try SubsetRouting(subset: subset, design: .generalRestricted(classCount: logits["test"]!.classCount))
         }
         return ResolvedModel(source: source, flops: source.flops ?? Double(config.flops), model: model, inputShape: config.inputShape,
-                             subsetRouting: routing, validation: logits["validation"]!, test: logits["test"]!)
+                             subsetRouting: routing, checkpoint: checkpointPath, validation: logits["validation"]!, test: logits["test"]!)
     }
 }
 

@@ -2,32 +2,44 @@ import Foundation
 import EBJRRouting
 import EBJREvaluation
 
-/// A short terminal table of an evaluation: for each side model, the cheapest score at each criterion chosen
-/// on validation, with its realised test figures.
+/// The terminal summary of an evaluation, in the report's sign convention: the headline (the recommended point per
+/// workload mix, with its guarantee and warnings), then per side model the point it would use at each criterion.
 public enum EvaluationSummary {
-    public static func render(_ result: EvaluationResult) throws -> String {
+    /// - Parameter headline: print the recommendation block (the top report has every mix; mix reports repeat it).
+    public static func render(_ result: EvaluationResult, headline: Bool = true) throws -> String {
         var lines = [String(format: "%@ — deep %@: validation %.2f%%, test %.2f%%", result.title, result.deep.name,
                             result.deep.accuracy.validation * 100, result.deep.accuracy.test * 100)]
-        lines.append("side model | criterion | best score | val loss | test loss | test relative cost | test answered by side | bound check")
-        for side in result.sideModels {
-            var byCriterion: [String: (Score, OperatingPointEvaluation)] = [:]
-            var order: [String] = []
-            for s in side.scores where !s.score.isReference {
-                for p in s.operatingPoints {
-                    let key = "\(p.criterion)"
-                    if byCriterion[key] == nil { order.append(key) }
-                    if byCriterion[key] == nil || p.validation.relativeCost < byCriterion[key]!.1.validation.relativeCost {
-                        byCriterion[key] = (s.score, p)
-                    }
+        if headline, let block = result.recommendation {
+            lines.append(block.conventions)
+            lines.append("Recommendation (\(block.criterion)):")
+            for mix in block.mixes {
+                guard let p = mix.point else {
+                    lines.append("  \(mix.label): no deployable score")
+                    continue
                 }
+                let parts: [String] = [
+                    "  \(mix.label): \(p.sideModel) (\(p.design)), \(p.score), τ = \(Format.threshold(p.threshold)); ",
+                    "cost \(Format.fixed(p.expected.relativeCost, 3)) → \(Format.fixed(p.realised.relativeCost, 3)), ",
+                    "Δ \(Format.signedPP(p.expected.accuracyChange)) → \(Format.signedPP(p.realised.accuracyChange)) (expected → realised)",
+                ]
+                var line = parts.joined()
+                if let g = p.guarantee { line += "; guarantee \(g.held ? "held" : "NOT held") on test" }
+                lines.append(line)
+                for w in mix.warnings { lines.append("    warning (\(w.kind.rawValue)): \(w.message)") }
             }
-            for key in order {
-                guard let (score, p) = byCriterion[key] else { continue }
-                let valLoss = result.deep.accuracy.validation - p.validation.measuredJointAccuracy
-                let testLoss = result.deep.accuracy.test - p.test.measuredJointAccuracy
-                lines.append(String(format: "%@ | %@ | %@ | %+.2f pp | %+.2f pp | %.3f | %.1f%% | %@", side.name, key, "\(score)",
-                                    valLoss * 100, testLoss * 100, p.test.relativeCost, p.test.statistics.acceptance * 100,
-                                    p.test.flags.isEmpty ? "ok" : "\(p.test.flags.count) flagged"))
+        }
+        lines.append("side model | criterion | chosen score | τ | Δ val | Δ test | test cost | test kept | flags")
+        for side in result.sideModels {
+            for criterion in result.settings.criteria {
+                guard let c = Recommender.chosen(side, criterion: criterion) else { continue }
+                let v = c.point.validation, t = c.point.test
+                let cells: [String] = [
+                    side.name, "\(criterion)", "\(c.score.score)", Format.threshold(c.threshold),
+                    Format.signedPP(v.measuredJointAccuracy - v.statistics.deepAccuracy),
+                    Format.signedPP(t.measuredJointAccuracy - t.statistics.deepAccuracy), Format.fixed(t.relativeCost, 3),
+                    Format.percent(t.statistics.acceptance, digits: 1), "\(v.flags.count + t.flags.count)",
+                ]
+                lines.append(cells.joined(separator: " | "))
             }
         }
         lines += CascadeSummary.lines(result)

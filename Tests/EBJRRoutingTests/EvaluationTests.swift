@@ -77,7 +77,8 @@ private final class XMLCheck: NSObject, XMLParserDelegate {
         defer { try? FileManager.default.removeItem(at: directory) }
         let urls = try ReportWriter.write(result, to: directory)
         let names = Set(urls.map(\.lastPathComponent))
-        #expect(names.isSuperset(of: ["report.md", "report.json", "curves.csv", "overview-accuracy-vs-cost.svg"]))
+        #expect(names.isSuperset(of: ["report.md", "appendix.md", "report.json", "curves.csv", "operating-points.csv",
+                                      "overview-accuracy-vs-cost.svg"]))
         // No temporary files left behind.
         let listing = try FileManager.default.contentsOfDirectory(atPath: directory.path)
         #expect(listing.allSatisfy { !$0.contains(".tmp.") })
@@ -109,29 +110,42 @@ private final class XMLCheck: NSObject, XMLParserDelegate {
         #expect(rows.count == expectedRows + 1)
         #expect(rows.dropFirst().first?.hasPrefix("\"mlp|general, 784-32-10\",general,energy,1.0,validation,") == true)
 
-        let md = try String(contentsOf: directory.appendingPathComponent("report.md"), encoding: .utf8)
-        #expect(md.hasPrefix("# Synthetic & <test>"))
+        let report = try String(contentsOf: directory.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(report.hasPrefix("# Synthetic & <test>"))
+        #expect(report.contains("## Chosen point per side model and criterion"))
+        #expect(report.contains("![overview-accuracy-vs-cost.svg](overview-accuracy-vs-cost.svg)"))
+        let md = try String(contentsOf: directory.appendingPathComponent("appendix.md"), encoding: .utf8)
         #expect(md.contains("mlp\\|general"))
         #expect(md.contains("| side model | design | score |"))
         #expect(md.contains("Specialized terms (test)"))
         #expect(md.contains("weaker promise"))
-        #expect(md.contains("![overview-accuracy-vs-cost.svg](overview-accuracy-vs-cost.svg)"))
+        // One sign convention: no "loss" column, every difference signed as Δ.
+        #expect(!md.contains("test loss") && !report.contains("loss +"))
         // Every table row has as many cells as its header (escaped pipes inside cells do not count).
-        var columns: Int?
-        var tables = 0
-        for line in md.split(separator: "\n", omittingEmptySubsequences: false) {
-            guard line.hasPrefix("|") else {
-                columns = nil
-                continue
+        func tableCount(_ text: String) -> Int {
+            var columns: Int?
+            var tables = 0
+            for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                guard line.hasPrefix("|") else {
+                    columns = nil
+                    continue
+                }
+                let cells = line.replacingOccurrences(of: "\\|", with: "").filter { $0 == "|" }.count
+                if columns == nil {
+                    columns = cells
+                    tables += 1
+                }
+                #expect(cells == columns, "\(line)")
             }
-            let cells = line.replacingOccurrences(of: "\\|", with: "").filter { $0 == "|" }.count
-            if columns == nil {
-                columns = cells
-                tables += 1
-            }
-            #expect(cells == columns, "\(line)")
+            return tables
         }
-        #expect(tables == 5 + 4 + 5)   // summaries per criterion; per side model 4 tables, +1 when specialized
+        #expect(tableCount(md) == 5 + 4 + 5)   // every score per criterion; per side model 4 tables, +1 when specialized
+        #expect(tableCount(report) == 1)       // no recommendation block here: the chosen-point table only
+
+        let points = try String(contentsOf: directory.appendingPathComponent("operating-points.csv"), encoding: .utf8)
+            .split(separator: "\n")
+        #expect(points.first.map(String.init) == OperatingPointsCSV.header)
+        #expect(points.count == 1 + 2 * result.sideModels.flatMap(\.scores).map(\.operatingPoints.count).reduce(0, +))
     }
 
     @Test func svgEscapesTextAndChartsParse() throws {
