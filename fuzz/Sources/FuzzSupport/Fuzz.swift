@@ -67,9 +67,26 @@ public enum Fuzz {
         if count != 0 { fail("\(count) HDF5 identifiers left open in \(url.path)") }
     }
 
+    /// The harness's `main`: runs libFuzzer's driver with `callback` as the function under test.
+    ///
+    /// SwiftPM links an executable target with `main` aliased to `<module>_main`, so each harness defines that symbol
+    /// (`@_cdecl("fuzz_logits_main")`, …) and calls this, instead of relying on the `main` libFuzzer would supply.
+    public static func main(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                            _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32 {
+        var count = argc
+        var arguments = argv
+        return LLVMFuzzerRunDriver(&count, &arguments, callback)
+    }
+
     /// Reports a finding: prints `message` and aborts, so that libFuzzer saves the input.
     public static func fail(_ message: String) -> Never {
         FileHandle.standardError.write(Data("FUZZ FINDING: \(message)\n".utf8))
         abort()
     }
 }
+
+/// libFuzzer's entry point for programs that have their own `main` (`-sanitize=fuzzer` links it).
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<Int32>,
+                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+                         _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32
