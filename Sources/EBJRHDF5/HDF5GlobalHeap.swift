@@ -35,7 +35,11 @@ enum HDF5GlobalHeap {
         return nil
     }
 
-    /// The problem with the collection at `start`, or nil.
+    /// The problem with the collection at `start`, or nil. The objects are walked exactly as libhdf5 1.10 walks them
+    /// when it loads the collection: until the end, a tail shorter than an object header being free space, each
+    /// object advancing by its 16-byte header plus its size rounded up to 8 (the free-space object, index 0, by its
+    /// size alone, header included), so every step must advance and stay inside the collection. A free-space object
+    /// of size 0 in the middle of a collection made libhdf5 loop forever.
     private static func check(collectionAt start: Int, in bytes: UnsafeRawBufferPointer) -> String? {
         guard start + collectionHeaderSize <= bytes.count else { return nil }
         let size = word(bytes, start + 8)
@@ -48,16 +52,18 @@ enum HDF5GlobalHeap {
             let index = UInt16(bytes[position]) | UInt16(bytes[position + 1]) << 8
             let objectSize = word(bytes, position + 8)
             let remaining = UInt64(end - position)
+            let need: UInt64
             if index == 0 {
                 guard objectSize >= UInt64(objectHeaderSize), objectSize <= remaining else {
                     return "global heap collection at byte \(start): free space at byte \(position) claims \(objectSize) bytes (\(remaining) left)"
                 }
-                return nil
-            }
-            let (padded, overflow) = objectSize.addingReportingOverflow(7)
-            let need = UInt64(objectHeaderSize) &+ (padded & ~7)
-            guard !overflow, padded <= remaining, need <= remaining else {
-                return "global heap collection at byte \(start): object \(index) at byte \(position) claims \(objectSize) bytes (\(remaining) left)"
+                need = objectSize
+            } else {
+                let (padded, overflow) = objectSize.addingReportingOverflow(7)
+                need = UInt64(objectHeaderSize) &+ (padded & ~7)
+                guard !overflow, padded <= remaining, need <= remaining else {
+                    return "global heap collection at byte \(start): object \(index) at byte \(position) claims \(objectSize) bytes (\(remaining) left)"
+                }
             }
             position += Int(need)
         }
