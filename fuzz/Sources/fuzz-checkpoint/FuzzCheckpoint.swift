@@ -64,8 +64,6 @@ enum CheckpointSeeds {
                               classSubset: [0, 2], subsetDesign: .otherClass, metadata: ["name": "seed"])
         full.bestModelState = state
         try full.save(to: folder.appendingPathComponent("mlp-full.h5"))
-        try Checkpoint(modelConfig: mlp, modelState: state, classNames: ["a", "b", "c"])
-            .save(to: folder.appendingPathComponent("mlp-weights.h5"))
 
         let cnn = ModelConfig(inputShape: [1, 4, 4], layers: [
             .conv2d(inputChannels: 1, outputChannels: 2, kernelSize: 3, stride: 1, padding: 1, bias: true), .relu,
