@@ -70,6 +70,57 @@ enum HDF5GlobalHeap {
         return nil
     }
 
+    /// Bytes of one variable-length reference in a dataset's raw data: length (4), collection address (8), index (4).
+    static let referenceSize = 16
+
+    /// nil when each of the `count` variable-length string references stored at byte `offset` of the file at `path`
+    /// is empty or names an existing object of its global heap collection holding at most its length, else what is
+    /// wrong with the first bad one. libhdf5 allocates the length a reference claims and copies the object's own
+    /// size into it, without checking the object's index: a damaged reference corrupts memory. Only files whose
+    /// superblock is at byte 0 with 8-byte offsets (h5py's and the toolkit's) are checked.
+    static func referenceProblem(inFileAt path: String, offset: Int, count: Int) -> String? {
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else { return nil }
+        return data.withUnsafeBytes { bytes -> String? in
+            guard bytes.count >= 16, usesEightByteSizes(bytes), bytes.starts(with: [0x89, 0x48, 0x44, 0x46]) else { return nil }
+            let (total, overflow) = count.multipliedReportingOverflow(by: referenceSize)
+            guard !overflow, offset >= 0, offset <= bytes.count, total <= bytes.count - offset else {
+                return "\(count) string references at byte \(offset) run past the end of the file"
+            }
+            for element in 0..<count {
+                let at = offset + element * referenceSize
+                let length = UInt64(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
+                let address = word(bytes, at + 4)
+                let index = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: at + 12, as: UInt32.self))
+                guard length > 0 else { continue }
+                guard let size = objectSize(collectionAt: address, index: index, in: bytes) else {
+                    return "string \(element) refers to object \(index) of a global heap collection at byte \(address), which has no such object"
+                }
+                guard size <= length else {
+                    return "string \(element) claims \(length) bytes but its global heap object holds \(size)"
+                }
+            }
+            return nil
+        }
+    }
+
+    /// The size of object `index` (not the free space) of the well-formed collection at `address`, or nil.
+    private static func objectSize(collectionAt address: UInt64, index: UInt32, in bytes: UnsafeRawBufferPointer) -> UInt64? {
+        guard index > 0, index <= UInt32(UInt16.max), address <= UInt64(bytes.count - collectionHeaderSize) else { return nil }
+        let start = Int(address)
+        guard bytes[start..<(start + 8)].elementsEqual(Array("GCOL".utf8) + [1, 0, 0, 0]), check(collectionAt: start, in: bytes) == nil else {
+            return nil
+        }
+        let end = start + Int(word(bytes, start + 8))
+        var position = start + collectionHeaderSize
+        while position + objectHeaderSize <= end {
+            let found = UInt32(bytes[position]) | UInt32(bytes[position + 1]) << 8
+            let size = word(bytes, position + 8)
+            if found == index { return size }
+            position += Int(found == 0 ? size : UInt64(objectHeaderSize) + ((size + 7) & ~7))
+        }
+        return nil
+    }
+
     /// Whether the superblock (at 0 or after a user block of 512, 1024, … bytes) declares 8-byte offsets and lengths.
     private static func usesEightByteSizes(_ bytes: UnsafeRawBufferPointer) -> Bool {
         let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]
