@@ -14,6 +14,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "EBJR", targets: ["EBJR"]),
+        // The readers and workflows without ONNX export and the benchmark (no SwiftProtobuf): what fuzz/ links.
+        .library(name: "EBJRWorkflow", targets: ["EBJRWorkflow"]),
         .executable(name: "ebjr", targets: ["EBJRCLI"]),
     ],
     dependencies: [

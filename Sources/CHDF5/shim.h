@@ -21,3 +21,19 @@ static inline size_t ebjr_H5T_VARIABLE(void) { return H5T_VARIABLE; }
 static inline unsigned ebjr_H5F_OBJ_ALL(void) { return H5F_OBJ_ALL; }
 static inline hid_t ebjr_H5E_DEFAULT(void) { return H5E_DEFAULT; }
 static inline unsigned ebjr_H5F_OBJ_LOCAL(void) { return H5F_OBJ_LOCAL; }
+
+// The address of an object's header in its file, or -1 on failure: two identifiers with the same address are the
+// same object, whatever links reached them (libhdf5 1.12 replaced addresses by tokens; both are handled here).
+static inline long long ebjr_object_address(hid_t id) {
+#if H5_VERSION_GE(1, 12, 0)
+    H5O_info2_t info;
+    haddr_t address;
+    if (H5Oget_info3(id, &info, H5O_INFO_BASIC) < 0) return -1;
+    if (H5VLnative_token_to_addr(id, info.token, &address) < 0) return -1;
+    return (long long)address;
+#else
+    H5O_info_t info;
+    if (H5Oget_info2(id, &info, H5O_INFO_BASIC) < 0) return -1;
+    return (long long)info.addr;
+#endif
+}

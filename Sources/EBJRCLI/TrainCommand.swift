@@ -27,10 +27,8 @@ struct TrainOptions: ParsableArguments {
 }
 
 extension TrainOptions {
-    func validate() throws {
-        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1 (got \(epochs))") }
-        if let alpha, !(0...1).contains(alpha) { throw ValidationError("--alpha must be in [0, 1] (got \(alpha))") }
-    }
+    // --epochs and --alpha are checked by `TrainingWorkflow` (one located line, exit 1), not here: an argument-parser
+    // validation error would print the usage too and exit 64.
 
     /// Trains the recipe (any task) and prints one summary line.
     func train() throws {

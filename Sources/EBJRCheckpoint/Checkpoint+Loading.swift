@@ -25,6 +25,16 @@ extension Checkpoint {
                                                         allowNonFinite: allowNonFinite)
         }
         checkpoint.source = url
+        // The architecture comes from the file: the model it describes must have exactly the parameters stored (a
+        // count the file's size bounds), so that building it never allocates what the file merely claims.
+        if let config = checkpoint.modelConfig {
+            let stored = checkpoint.modelState.reduce(0) { $0 + $1.tensor.count }
+            let described = try validatedParameterCount(config, in: file)
+            guard described == stored else {
+                throw CheckpointError.invalidModelConfig(file: url.path, detail:
+                    "describes \(described) parameters but \(CheckpointFormat.modelWeightsGroup) stores \(stored)")
+            }
+        }
         checkpoint.modelKind = try readModelKind(in: file)
         if checkpoint.modelKind != nil, file.contains(CheckpointFormat.modelConfigDataset) {
             checkpoint.modelConfigJSON = try file.dataset(CheckpointFormat.modelConfigDataset).readString()
@@ -93,10 +103,21 @@ extension Checkpoint {
     static func readModelConfig(in file: HDF5File) throws -> ModelConfig? {
         guard file.contains(CheckpointFormat.modelConfigDataset), try readModelKind(in: file) == nil else { return nil }
         let json = try file.dataset(CheckpointFormat.modelConfigDataset).readString()
+        let config: ModelConfig
         do {
-            return try JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8))
+            config = try JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8))
         } catch {
             throw CheckpointError.invalidModelConfig(file: file.filePath, detail: describe(error))
+        }
+        _ = try validatedParameterCount(config, in: file)
+        return config
+    }
+
+    /// `config.validate()` (sizes, strides, dropout probabilities, shapes that fit, limits), its failure as
+    /// `invalidModelConfig` naming the file: the number of parameters the model will have.
+    private static func validatedParameterCount(_ config: ModelConfig, in file: HDF5File) throws -> Int {
+        do { return try config.validate() } catch {
+            throw CheckpointError.invalidModelConfig(file: file.filePath, detail: "\(error)")
         }
     }
 

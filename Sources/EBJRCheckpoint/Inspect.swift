@@ -34,12 +34,17 @@ public func verifyFile(_ url: URL) throws -> String {
     let file = try HDF5File.open(url)
     defer { try? file.close() }
     var count = 0, checksummed = 0
+    // Hard links can reach an object twice or form a cycle (a group inside itself): each object is visited once.
+    var visited: Set<Int64> = [try file.address()]
     func walk(_ group: HDF5Group) throws {
         for name in try group.childNames() {
             switch try group.kind(of: name) {
-            case .group: try walk(try group.group(name))
+            case .group:
+                let child = try group.group(name)
+                if visited.insert(try child.address()).inserted { try walk(child) }
             case .dataset:
                 let dataset = try group.dataset(name)
+                guard visited.insert(try dataset.address()).inserted else { continue }
                 try dataset.verify()
                 count += 1
                 if try dataset.isChecksummed() { checksummed += 1 }

@@ -22,6 +22,9 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
     /// An HDF5 data set whose layout (`docs/datasets.md`) does not fit: `object` is the group, dataset or
     /// attribute inside `file` (e.g. `/train/images`), `reason` what is wrong with it.
     case invalidHDF5Layout(file: String, object: String, reason: String)
+    /// A split that would hold no samples (training with it would report a meaningless 0 % or NaN); `path` is the
+    /// file it is cut from, `reason` how the split is defined.
+    case emptySplit(path: String, split: String, reason: String)
 
     public var description: String {
         switch self {
@@ -51,6 +54,7 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
         case let .shapeMismatch(name, shape, requested):
             "\(name): samples of shape \(shape) cannot be viewed as \(requested)"
         case let .invalidHDF5Layout(file, object, reason): "\(file): '\(object)' \(reason)"
+        case let .emptySplit(path, split, reason): "\(path): the \(split) split is empty (\(reason))"
         }
     }
 }

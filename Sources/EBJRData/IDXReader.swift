@@ -28,9 +28,10 @@ public enum IDXReader {
         if isDirectory.boolValue { throw DataError.unreadable(path: path, reason: "is a directory") }
         let rank = Int(expectedMagic & 0xff)
         let largestFile = 4 + 4 * rank + maximumPayloadBytes
-        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > largestFile {
-            throw DataError.tooLarge(path: path, bytes: size, limit: largestFile)
-        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int
+        if let size, size > largestFile { throw DataError.tooLarge(path: path, bytes: size, limit: largestFile) }
+        // Too short for a magic number (an empty file is not even read: Foundation leaks a buffer reading one).
+        if let size, size < 4 { throw DataError.truncated(path: path, expectedBytes: 4, actualBytes: size) }
         guard var bytes = FileManager.default.contents(atPath: path) else {
             throw DataError.unreadable(path: path, reason: "permission denied or not a regular file")
         }

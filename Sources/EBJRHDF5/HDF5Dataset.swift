@@ -159,10 +159,26 @@ public final class HDF5Dataset: HDF5Object {
             }
             let count = try elementCount()
             try checkGlobalHeap(beforeReading: type.id, path: path)
+            try checkReferences(ofVariableLengthType: type.id, count: count)
             let result = HDF5Strings.read(count: count, storedType: type.id, maximumLength: try fileSize()) { memoryType, buffer in
                 H5Dread(handle.id, memoryType, ebjr_H5S_ALL(), ebjr_H5S_ALL(), ebjr_H5P_DEFAULT(), buffer)
             }
             return try strings(result, path: path, operation: "read strings of")
+        }
+    }
+
+    /// Throws `invalidValue` if the variable-length string references of this dataset (stored contiguously: the
+    /// layout h5py and the toolkit write) do not match the global heap they point into (see
+    /// `HDF5GlobalHeap.referenceProblem`). Datasets stored otherwise are not checked. Call under the lock.
+    private func checkReferences(ofVariableLengthType type: hid_t, count: Int) throws {
+        guard H5Tis_variable_str(type) > 0, count > 0 else { return }
+        let offset = H5Dget_offset(handle.id)
+        let storage = H5Dget_storage_size(handle.id)
+        H5Eclear2(ebjr_H5E_DEFAULT())
+        guard offset != haddr_t.max, offset <= haddr_t(Int.max),
+              storage == hsize_t(count) * hsize_t(HDF5GlobalHeap.referenceSize) else { return }
+        if let problem = HDF5GlobalHeap.referenceProblem(inFileAt: filePath, offset: Int(offset), count: count) {
+            throw HDF5Error.invalidValue(file: filePath, path: path, detail: "cannot be read: \(problem)")
         }
     }
 

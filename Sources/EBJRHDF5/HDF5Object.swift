@@ -33,6 +33,17 @@ public class HDF5Object {
         return result
     }
 
+    /// The address of the object's header in its file. Two objects with the same address are the same object,
+    /// whatever paths reached them: hard links can make a group reachable from several places, or from inside
+    /// itself (a cycle), so a walk of a file's tree remembers the addresses it has visited.
+    public func address() throws -> Int64 {
+        try HDF5.locked {
+            let address = ebjr_object_address(handle.id)
+            guard address >= 0 else { throw failure("get the address of") }
+            return Int64(address)
+        }
+    }
+
     /// The size of the file in bytes, as libhdf5 sees it (the bound for anything the file claims to store).
     /// Call under the lock.
     func fileSize() throws -> Int {

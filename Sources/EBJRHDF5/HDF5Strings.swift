@@ -40,8 +40,9 @@ enum HDF5Strings {
         if H5Tis_variable_str(storedType) > 0 {
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
             let status = pointers.withUnsafeMutableBytes { read(memoryType, $0.baseAddress!) }
-            guard status >= 0 else { return .failure(.library) }
+            // Freed also after a failed read: the strings converted before the failure are the caller's to free.
             defer { for pointer in pointers where pointer != nil { H5free_memory(pointer) } }
+            guard status >= 0 else { return .failure(.library) }
             var strings: [String] = []
             strings.reserveCapacity(count)
             for (index, pointer) in pointers.enumerated() {

@@ -37,9 +37,15 @@ public enum G2PCheckpoint {
         guard checkpoint.modelKind == modelKind, let json = checkpoint.modelConfigJSON else {
             throw LangError.notAG2PCheckpoint(path: path, kind: checkpoint.modelKind ?? "layer stack")
         }
-        do { return try JSONDecoder().decode(G2PModelConfig.self, from: Data(json.utf8)) } catch {
+        let config: G2PModelConfig
+        do { config = try JSONDecoder().decode(G2PModelConfig.self, from: Data(json.utf8)) } catch {
             throw CheckpointError.invalidModelConfig(file: path, detail: "not a G2P model config: \(error)")
         }
+        let stored = Dictionary(checkpoint.modelState.map { ($0.name, $0.tensor.shape) }, uniquingKeysWith: { first, _ in first })
+        if let problem = config.problem(storedShapes: stored) {
+            throw CheckpointError.invalidModelConfig(file: path, detail: problem)
+        }
+        return config
     }
 
     /// Reads a G2P checkpoint and builds its model (weights applied strictly: every name and shape must match).
@@ -72,8 +78,20 @@ public enum G2PCheckpoint {
               target.count == 2, let hh = shapes["decoder.weight_hh"], hh.count == 2, hh[1] % 2 == 0 else {
             throw fail("not a G2P model (needs source_embedding.weight, target_embedding.weight, decoder.weight_hh)")
         }
-        let model = G2PModel(config: G2PModelConfig(embeddingSize: source[1], hiddenSize: hh[1], sourceVocabularySize: source[0],
-                                                    targetVocabularySize: target[0]), seed: 0)
+        // Every size is checked against the file before the model is allocated: the shapes must fit one configuration,
+        // and their values must take exactly the bytes after the header.
+        let config = G2PModelConfig(embeddingSize: source[1], hiddenSize: hh[1], sourceVocabularySize: source[0],
+                                    targetVocabularySize: target[0])
+        if let problem = config.problem(storedShapes: shapes) { throw fail(problem) }
+        var values = 0
+        for header in headers {
+            guard let count = header.shape.checkedProduct, case let (sum, false) = values.addingReportingOverflow(count),
+                  sum <= lines[2].count / MemoryLayout<Float>.size else {
+                throw fail("the header's shapes hold more values than the file (\(lines[2].count) bytes after the header)")
+            }
+            values = sum
+        }
+        let model = G2PModel(config: config, seed: 0)
         let parameters = model.namedParameters()
         guard headers.map(\.name) == parameters.map(\.name) else {
             throw fail("parameter names \(headers.map(\.name)) ≠ the G2P model's \(parameters.map(\.name))")
@@ -88,5 +106,17 @@ public enum G2PCheckpoint {
         }
         guard offset == data.endIndex else { throw fail("trailing bytes after the last parameter") }
         return model
+    }
+}
+
+private extension Array where Element == Int {
+    /// The product of non-negative sizes, or nil when one is negative or the product overflows.
+    var checkedProduct: Int? {
+        var product = 1
+        for size in self {
+            guard size >= 0, case let (next, false) = product.multipliedReportingOverflow(by: size) else { return nil }
+            product = next
+        }
+        return product
     }
 }

@@ -2,15 +2,21 @@ import EBJRFiles
 import Foundation
 import EBJRTensor
 import EBJRCheckpoint
+import EBJRData
 import EBJREvaluation
 import EBJRRouting
 
 /// The E-LANG G2P experiment: the CMU data set and the evaluation of two G2P models (what `ebjr evaluate` runs for a
 /// `cmudict` evaluation recipe). Training goes through the one `Trainer` with a `G2PTask`.
 public enum G2PExperiment {
-    /// Loads the lexicon and builds the split data set, logging the counts.
+    /// Loads the lexicon and builds the split data set, logging the counts. A lexicon that leaves a split without
+    /// words (an empty file, a file of malformed lines) is `LangError.unusableLexicon`.
     public static func loadDataset(lexiconPath: String = CMULexicon.defaultPath, log: (String) -> Void = { print($0) }) throws -> G2PDataset {
         let dataset = G2PDataset(lexicon: try CMULexicon(contentsOf: lexiconPath))
+        if let empty = DataSplit.allCases.first(where: { dataset.examples($0).isEmpty }) {
+            throw LangError.unusableLexicon(path: lexiconPath, reason:
+                "no words for the \(empty.rawValue) split (\(dataset.linesRead) entry lines, \(dataset.malformed.count) malformed)")
+        }
         log("lexicon: \(dataset.linesRead) entry lines, \(dataset.malformed.count) malformed, excluded \(dataset.excluded.sorted { $0.key < $1.key })")
         log("split: train \(dataset.train.count), validation \(dataset.validation.count), test \(dataset.test.count) words; "
             + "\(dataset.wordsWithSeveralPronunciations) words with several pronunciations")

@@ -9,6 +9,9 @@ public enum LangError: Error, CustomStringConvertible, Equatable {
     case notAG2PCheckpoint(path: String, kind: String)
     case importedLogits(path: String, reason: String)
     case configMismatch(path: String, checkpoint: G2PModelConfig, recipe: G2PModelConfig)
+    /// A lexicon that gives a split no words (empty, or nothing but malformed lines): training on it would report a
+    /// meaningless WER.
+    case unusableLexicon(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -21,6 +24,7 @@ public enum LangError: Error, CustomStringConvertible, Equatable {
             "checkpoint \(path) does not exist" + (command.map { ": run `\($0)` first" } ?? "")
         case let .notAG2PCheckpoint(path, kind): "\(path): holds a \(kind) model, not a G2P model (model_kind 'g2p')"
         case let .importedLogits(path, reason): "\(path): \(reason)"
+        case let .unusableLexicon(path, reason): "\(path): \(reason)"
         case let .configMismatch(path, checkpoint, recipe):
             "\(path): holds a G2P model with embedding \(checkpoint.embeddingSize), hidden \(checkpoint.hiddenSize), but the recipe asks for "
                 + "embedding \(recipe.embeddingSize), hidden \(recipe.hiddenSize)"

@@ -200,8 +200,10 @@ public struct ModelConfig: Codable, Equatable, Sendable {
 
     /// Checks every size before anything is allocated: input and layer sizes in `1…maximumWidth`, strides and kernels
     /// at least 1, padding non-negative, dropout probabilities in `[0, 1)`, shapes that fit together, and at most
-    /// `maximumElements` parameters and values per activation (products computed with overflow checks).
-    public func validate(maximumWidth: Int = 1 << 20, maximumElements: Int = 1 << 31) throws {
+    /// `maximumElements` parameters and values per activation (products computed with overflow checks). Returns the
+    /// number of parameters the model will have (computed without building it).
+    @discardableResult
+    public func validate(maximumWidth: Int = 1 << 20, maximumElements: Int = 1 << 31) throws -> Int {
         func checkedProduct(_ values: [Int]) -> Int? {
             var product = 1
             for v in values {
@@ -219,15 +221,15 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             func invalid(_ reason: String) -> ModelConfigError { .invalidLayer(layer: index, type: layer.typeName, reason: reason) }
             let width = 1...maximumWidth
             switch layer {
-            case let .linear(i, o, _):
+            case let .linear(i, o, bias):
                 guard width.contains(i), width.contains(o) else { throw invalid("sizes must be in 1…\(maximumWidth)") }
-                guard let count = checkedProduct([i + 1, o]) else { throw ModelConfigError.tooLarge(parameters: "\(i)×\(o)", limit: maximumElements) }
+                guard let count = checkedProduct([bias ? i + 1 : i, o]) else { throw ModelConfigError.tooLarge(parameters: "\(i)×\(o)", limit: maximumElements) }
                 parameters += count
-            case let .conv2d(i, o, k, s, p, _):
+            case let .conv2d(i, o, k, s, p, bias):
                 guard width.contains(i), width.contains(o), (1...1024).contains(k) else { throw invalid("channels and kernel size must be positive") }
                 guard (1...1024).contains(s) else { throw invalid("stride must be in 1…1024 (got \(s))") }
                 guard (0...1024).contains(p) else { throw invalid("padding must be in 0…1024 (got \(p))") }
-                guard let count = checkedProduct([i * k * k + 1, o]) else { throw ModelConfigError.tooLarge(parameters: "\(i)×\(o)×\(k)×\(k)", limit: maximumElements) }
+                guard let count = checkedProduct([i * k * k + (bias ? 1 : 0), o]) else { throw ModelConfigError.tooLarge(parameters: "\(i)×\(o)×\(k)×\(k)", limit: maximumElements) }
                 parameters += count
             case let .maxPool2d(k, s):
                 guard (1...1024).contains(k), (1...1024).contains(s) else { throw invalid("kernel size and stride must be in 1…1024") }
@@ -251,6 +253,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         for shape in try outputShapes() where checkedProduct(shape) == nil {
             throw ModelConfigError.tooLarge(parameters: "an activation of shape \(shape)", limit: maximumElements)
         }
+        return parameters
     }
 
     /// Number of output classes (the last layer's output size).

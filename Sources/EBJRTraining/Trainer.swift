@@ -141,6 +141,15 @@ public final class Trainer {
         guard snapshot.stepCount == state.globalStep else {
             throw invalid("optimizer_weights", "step count \(snapshot.stepCount) ≠ global step \(state.globalStep)")
         }
+        // Stored hyperparameters must be numbers, and the ones the schedule does not set must be the recipe's: the
+        // run continues with the recipe's optimizer, so any other value would silently change the result.
+        let current = optimizer.hyperparameters
+        for (name, value) in snapshot.hyperparameters.sorted(by: { $0.key < $1.key }) {
+            guard value.isFinite else { throw invalid("optimizer_weights@\(name)", "is \(value), not a number the run can continue with") }
+            if name != "lr", let expected = current[name], expected != value {
+                throw invalid("optimizer_weights@\(name)", "\(value) ≠ the recipe's \(expected)")
+            }
+        }
         let names = task.model.namedParameters().map(\.name)
         if state.globalStep > 0 && (snapshot.name.hasPrefix("adam") || !snapshot.state.isEmpty) {
             let slots = Set(snapshot.state.values.first?.keys.map { $0 } ?? [])

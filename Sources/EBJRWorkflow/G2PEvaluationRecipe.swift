@@ -55,7 +55,9 @@ public struct G2PEvaluationRecipe: Sendable {
             guard (recipe == nil) != (checkpoint == nil) else { throw node.invalid("needs exactly one of recipe or checkpoint") }
             if let recipe {
                 let path = RecipeDocument.resolve(recipe, relativeTo: file)
-                let training = try TrainingRecipe.load(path: path)
+                // A missing or broken sub-recipe is located at the key naming it (`swift.recipe: …: no such file`).
+                let training: TrainingRecipe
+                do { training = try TrainingRecipe.load(path: path) } catch { throw node["recipe"].invalid("\(error)") }
                 guard case .g2p = training.model else { throw node["recipe"].invalid("names \(path), which does not train a g2p model") }
                 return ModelSource(recipe: path, checkpoint: training.checkpointPath, trainCommand: "ebjr train \(path)")
             }

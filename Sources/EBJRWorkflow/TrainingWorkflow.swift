@@ -40,7 +40,7 @@ public struct TrainingWorkflow {
         var recipe = try TrainingRecipe.load(path: path)
         if let epochs = options.epochs {
             guard (1...TrainingRecipe.maximumEpochs).contains(epochs) else {
-                throw RecipeError.invalidValue(file: path, path: "--epochs", line: nil, reason: "must be at least 1 (got \(epochs))")
+                throw RecipeError.invalidValue(file: path, path: "--epochs", line: nil, reason: "must be in 1…\(TrainingRecipe.maximumEpochs) (got \(epochs))")
             }
             recipe.training.epochs = epochs
         }

@@ -5,11 +5,6 @@ import _EBJRTestSupport
 
 /// Commands refuse to write over their own inputs: exit 1, one line on standard error, the input untouched.
 @Suite struct OutputGuardCLITests {
-    /// Standard error without the debug-build warning about native-CPU flags.
-    func errorLines(_ result: TestSupport.ProcessResult) -> [Substring] {
-        result.standardError.split(separator: "\n").filter { !$0.hasPrefix("warning: ebjr was built without the native-CPU flags") }
-    }
-
     func smallCheckpoint(in dir: URL) throws -> URL {
         var generator = RandomGenerator(seed: 5)
         let config = ModelConfig.mlp([784, 8, 10])
@@ -27,7 +22,7 @@ import _EBJRTestSupport
         let result = try TestSupport.ebjr(["logits", "--checkpoint", checkpoint.path, "--split", "test", "--output", checkpoint.path,
                                            "--data-directory", dir.url.path])
         #expect(result.status == 1)
-        let lines = errorLines(result)
+        let lines = result.errorLines
         #expect(lines.count == 1)
         #expect(lines.first == "error: refusing to write \(checkpoint.path): it is the checkpoint this command reads")
         #expect(try Data(contentsOf: checkpoint) == before)
@@ -41,7 +36,7 @@ import _EBJRTestSupport
         try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: checkpoint.path)
         let result = try TestSupport.ebjr(["export", "onnx", checkpoint.path, "--output", link.path])
         #expect(result.status == 1)
-        let lines = errorLines(result)
+        let lines = result.errorLines
         #expect(lines.count == 1)
         #expect(lines.first == "error: refusing to write \(link.path): it is the same file as the checkpoint \(checkpoint.path)")
         #expect(try Data(contentsOf: checkpoint) == before)
@@ -50,7 +45,7 @@ import _EBJRTestSupport
         try FileManager.default.linkItem(at: checkpoint, to: hard)
         let viaHardLink = try TestSupport.ebjr(["export", "onnx", checkpoint.path, "--output", hard.path])
         #expect(viaHardLink.status == 1)
-        #expect(errorLines(viaHardLink).count == 1)
+        #expect(viaHardLink.errorLines.count == 1)
         #expect(try Data(contentsOf: checkpoint) == before)
     }
 
@@ -62,7 +57,7 @@ import _EBJRTestSupport
         for command in ["train", "distill"] {
             let result = try TestSupport.ebjr([command, "r.yaml", "--output", "./r.yaml"], currentDirectory: dir.url)
             #expect(result.status == 1)
-            let lines = errorLines(result)
+            let lines = result.errorLines
             #expect(lines.count == 1)
             #expect(lines.first == "error: refusing to write ./r.yaml: it is the same file as the recipe r.yaml")
             #expect(try Data(contentsOf: recipe) == before)
@@ -92,7 +87,7 @@ import _EBJRTestSupport
         try bytes.write(to: checkpoint)
         let damaged = try TestSupport.ebjr(["inspect", "--verify", checkpoint.path])
         #expect(damaged.status == 1)
-        let lines = errorLines(damaged)
+        let lines = damaged.errorLines
         #expect(lines.count == 1)
         #expect(lines.first?.contains("fails its checksum") == true)
         #expect(lines.first?.contains("/model_weights/") == true)

@@ -2,6 +2,8 @@ import Testing
 import Foundation
 @testable import EBJRLang
 import EBJRCheckpoint
+import EBJRHDF5
+import EBJRTensor
 import _EBJRTestSupport
 
 @Suite("G2P recipes and checkpoints")
@@ -42,6 +44,60 @@ struct G2PCheckpointTests {
         #expect(tree.kind == "g2p" && tree.config["hiddenSize"] == 8 && tree.shape == [24, 8])
         #expect(tree.layers == ["source_embedding", "encoder_forward", "encoder_backward", "target_embedding", "decoder", "output"])
         #expect(tree.names.contains("model_weights/encoder_forward/weight_ih") && tree.names.contains("recipe"))
+    }
+
+    /// G2P checkpoints store weights and Adam moments with the Fletcher32 checksum, as classification checkpoints
+    /// do: one flipped bit in a stored weight is a located error on load (naming the dataset), `verifyFile` finds it,
+    /// and h5py still reads the undamaged file's weights exactly.
+    @Test func weightsAndOptimizerStateAreChecksummed() throws {
+        let dir = try TestSupport.temporaryDirectory("g2p-checksum")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = G2PModel(config: G2PModelConfig(embeddingSize: 6, hiddenSize: 8), seed: 4)
+        let weights = Checkpoint.modelState(of: model)
+        let moments = Dictionary(uniqueKeysWithValues: weights.map { item in
+            (item.name, ["m": Tensor(repeating: 0.5, shape: item.tensor.shape), "v": Tensor(repeating: 0.25, shape: item.tensor.shape)])
+        })
+        let url = dir.appendingPathComponent("g2p.h5")
+        try G2PCheckpoint.make(config: model.config, weights: weights,
+                               optimizer: OptimizerSnapshot(name: "adam", stepCount: 2, hyperparameters: ["learning_rate": 0.001],
+                                                            state: moments),
+                               trainingState: TrainingState(epoch: 1, globalStep: 2)).save(to: url)
+        do {
+            let file = try HDF5File.open(url)
+            defer { try? file.close() }
+            for layer in try file.group("model_weights").childNames() {
+                let group = try file.group("model_weights/\(layer)")
+                for weight in try group.childNames() { #expect(try group.dataset(weight).isChecksummed(), "\(layer)/\(weight)") }
+            }
+            for parameter in try file.group("optimizer_weights").childNames() {
+                let group = try file.group("optimizer_weights/\(parameter)")
+                for slot in try group.childNames() { #expect(try group.dataset(slot).isChecksummed(), "\(parameter)/\(slot)") }
+            }
+        }
+
+        // h5py applies the filter: the decoder's recurrent weights read back as stored.
+        let (name, tensor) = try #require(weights.first { $0.name == "decoder.weight_hh" })
+        try Data(buffer: UnsafeBufferPointer(start: tensor.data, count: tensor.count)).write(to: dir.appendingPathComponent("w.f32"))
+        let script = """
+        import h5py, numpy as np, sys
+        with h5py.File(sys.argv[1] + "/g2p.h5", "r") as f:
+            d = f["model_weights/decoder/weight_hh"]
+            assert d.fletcher32 and d.chunks is not None
+            assert np.array_equal(d[()], np.fromfile(sys.argv[1] + "/w.f32", dtype="<f4").reshape(d.shape))
+        print("ok")
+        """
+        #expect(try TestSupport.runPython(script: script, arguments: [dir.path], in: dir).standardOutput.contains("ok"))
+
+        // Flip one bit inside the stored weight (Fletcher32 leaves the data bytes as they are, so they can be found).
+        var bytes = try Data(contentsOf: url)
+        let needle = Data(buffer: UnsafeBufferPointer(start: tensor.data, count: tensor.count))
+        let range = try #require(bytes.range(of: needle))
+        bytes[range.lowerBound + 13] ^= 0x10
+        try bytes.write(to: url)
+        let path = "/model_weights/decoder/weight_hh"
+        #expect(throws: HDF5Error.checksumMismatch(file: url.path, path: path)) { try G2PCheckpoint.load(from: url.path) }
+        #expect(throws: HDF5Error.checksumMismatch(file: url.path, path: path)) { try verifyFile(url) }
+        #expect(HDF5Error.checksumMismatch(file: url.path, path: path).description.contains(path), "\(name)")
     }
 
     /// The retired stopgap format is still importable (for models trained before the HDF5 checkpoints).

@@ -24,6 +24,12 @@ public enum TestSupport {
         public let standardOutput: String
         public let standardError: String
         public let signaled: Bool
+
+        /// The lines of standard error without the warning a debug build of `ebjr` prints first ("built without
+        /// the native-CPU flags"), so that tests counting error lines pass under plain `swift test`.
+        public var errorLines: [Substring] {
+            standardError.split(separator: "\n").filter { !$0.hasPrefix("warning: ebjr was built without the native-CPU flags") }
+        }
     }
 
     /// Runs `executable` with `arguments` and waits for it; output is captured through files (no pipe deadlocks).
