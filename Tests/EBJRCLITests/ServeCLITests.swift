@@ -97,10 +97,10 @@ enum ServeFixture {
     #expect(missing.standardError.contains("no side model 'nope' (the report has side)"), "\(missing.standardError)")
     let criterion = try TestSupport.ebjr(["serve", "--side", "\(dir.path)/side.h5", "--deep", "\(dir.path)/deep.h5",
                                           "--operating-point", "\(dir.path)/run/report.json", "--side-name", "side",
-                                          "--criterion", "guaranteed", "--dry-run"])
+                                          "--criterion", "selective-risk", "--dry-run"])
     #expect(criterion.status == 1)
-    #expect(criterion.standardError.contains("no operating point for criterion 'guaranteed' (it has target-acceptance=0.5)"),
-            "\(criterion.standardError)")
+    #expect(criterion.standardError.contains("no operating point for criterion 'selective-risk' (it has "), "\(criterion.standardError)")
+    #expect(criterion.standardError.contains("target-acceptance=0.5"), "\(criterion.standardError)")
     let general = try TestSupport.ebjr(["serve", "--side", "\(dir.path)/deep.h5", "--deep", "\(dir.path)/side.h5",
                                         "--score", "energy", "--at-most=-1", "--dry-run"])
     #expect(general.status == 1)

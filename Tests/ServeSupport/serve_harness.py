@@ -27,7 +27,7 @@ class Server:
     def __init__(self, args, log_path, env=None, cwd=None):
         self.args = args
         self.log_path = log_path
-        self.log = open(log_path, "ab")
+        self.log = open(log_path, "wb")
         full_env = dict(os.environ)
         full_env.update(env or {})
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -41,7 +41,7 @@ class Server:
     def alive(self):
         return self.proc.poll() is None
 
-    def signal(self, sig):
+    def send(self, sig):
         if self.alive():
             os.killpg(self.proc.pid, sig)
 

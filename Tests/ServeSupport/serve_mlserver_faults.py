@@ -41,7 +41,7 @@ deep_url = f"http://127.0.0.1:{port}/v2/models/cnn"
 
 
 def start_mlserver(delay_ms=0):
-    server = h.start_mlserver(python, model_dir, here, port, os.path.join(work, "mlserver.log"),
+    server = h.start_mlserver(python, model_dir, here, port, os.path.join(work, f"mlserver-{delay_ms}.log"),
                               env={"EBJR_TEST_DELAY_MS": str(delay_ms), "EBJR_BATCH_LOG": batch_log})
     h.wait_until(lambda: h.http("GET", deep_url + "/ready", timeout=2)[0] == 200, "MLServer to load the model", timeout=120)
     return server
@@ -70,7 +70,7 @@ serve, url = h.start_ebjr_serve(ebjr, ["--side", os.path.join(work, "side.h5"), 
                                        "--criterion", "target-acceptance", "--model-name", "fmnist",
                                        "--queue-capacity", "40", "--max-in-flight", "1", "--max-batch-size", "16",
                                        "--health-interval-ms", "200", "--deep-timeout-ms", "3000",
-                                       "--max-body-bytes", "200000"], os.path.join(work, "serve-mlserver.log"))
+                                       "--max-body-bytes", "300000"], os.path.join(work, "serve-mlserver.log"))
 fallback = None
 try:
     h.wait_until(lambda: h.http("GET", url + "/v2/health/ready")[0] == 200, "ebjr serve to see MLServer ready", timeout=30)
@@ -108,8 +108,8 @@ try:
         ({"inputs": [dict(good["inputs"][0], data=one.ravel().tolist()[:-1] + [float("inf")])]}, 400, ["non-finite", "element 783"]),
         ({"inputs": [dict(good["inputs"][0], data=[[v] for v in one.ravel().tolist()[:-1]] + ["x"])]}, 400, ["neither a number"]),
         ({"inputs": good["inputs"], "outputs": [{"name": "probabilities"}]}, 400, ["unknown output 'probabilities'"]),
-        (json.dumps({"inputs": [{"name": "input", "shape": [40, 784], "datatype": "FP32",
-                                 "data": [0.123456789] * (40 * 784)}]}).encode(), 413, ["exceeds the limit of 200000 bytes"]),
+        (json.dumps({"inputs": [{"name": "input", "shape": [60, 784], "datatype": "FP32",
+                                 "data": [0.123456789] * (60 * 784)}]}).encode(), 413, ["exceeds the limit of 300000 bytes"]),
     ]
     for body, code, words in cases:
         status, raw, _ = post(body)
@@ -176,7 +176,7 @@ try:
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         pending = [pool.submit(infer, url, deep_only, "fmnist", 30) for _ in range(4)]
         time.sleep(0.1)
-        serve.signal(signal.SIGTERM)
+        serve.send(signal.SIGTERM)
         finished = [p.result()[0] for p in pending]
     h.check(all(code in (200, 503) for code in finished), f"in-flight requests at shutdown: {finished}")
     h.check(finished.count(200) >= 1, f"no in-flight request finished at shutdown: {finished}")
