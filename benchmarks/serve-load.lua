@@ -4,7 +4,7 @@
 local bodies = {}
 for line in io.lines(os.getenv("EBJR_BODIES")) do bodies[#bodies + 1] = line end
 local threads = {}
-local next_index, ok, refused, unavailable, other = 0, 0, 0, 0, 0
+next_index, ok, refused, unavailable, other = 0, 0, 0, 0, 0  -- globals: done() reads them with thread:get
 
 function setup(thread)
   thread:set("first", #threads)

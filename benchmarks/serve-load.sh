@@ -86,7 +86,8 @@ start_serve() {   # extra ebjr serve options
 wrk_run() {   # name url bodies connections
   : > "$EBJR_BATCH_LOG"
   local line batches
-  line=$(EBJR_BODIES="$3" wrk -t2 -c"$4" -d"${duration}s" --timeout 10s -s benchmarks/serve-load.lua "$2" | tail -1)
+  local threads=$(( $4 < 2 ? $4 : 2 ))
+  line=$(EBJR_BODIES="$3" wrk -t"$threads" -c"$4" -d"${duration}s" --timeout 10s -s benchmarks/serve-load.lua "$2" | tail -1)
   batches=$("$py" -c 'import sys, collections, json; s = [int(x) for x in open(sys.argv[1]).read().split()]; c = collections.Counter(s); print(json.dumps({"calls": len(s), "mean": (sum(s) / len(s)) if s else 0, "sizes": dict(sorted(c.items()))}))' "$EBJR_BATCH_LOG")
   echo "{\"run\": \"$1\", \"connections\": $4, \"wrk\": $line, \"deep_batches\": $batches}" | tee -a "$results" >&2
 }

@@ -48,7 +48,10 @@ final class RecordingBackend: DeepBackend, @unchecked Sendable {
         try await withBatcher(backend, .init(maxBatchSize: 8, maxWait: .milliseconds(30), queueCapacity: 64, maxInFlight: 1)) { batcher in
             try await withThrowingTaskGroup(of: (Int, [Float]).self) { group in
                 for i in 0..<16 {
-                    group.addTask { (i, try await batcher.submit([Float(i), 1], count: 1)) }
+                    group.addTask {
+                        let logits = try await batcher.submit([Float(i), 1], count: 1)
+                        return (i, logits)
+                    }
                 }
                 for try await (i, logits) in group { #expect(logits == [Float(i) + 1, Float(i) + 2]) }
             }
@@ -79,7 +82,8 @@ final class RecordingBackend: DeepBackend, @unchecked Sendable {
             let start = ContinuousClock.now
             await #expect(throws: ServeError.overloaded(queued: 4, capacity: 4)) { try await batcher.submit([0, 0], count: 2) }
             #expect(ContinuousClock.now - start < .milliseconds(100))
-            _ = try await (first.value, queued.value)
+            _ = try await first.value
+            _ = try await queued.value
         }
         let failing = RecordingBackend(failing: true)
         try await withBatcher(failing, .init()) { batcher in
