@@ -22,6 +22,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        // Serving (`ebjr serve`): HTTP server, HTTP client, metrics, logs, lifecycle
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
     ],
     targets: [
         // C libraries
@@ -65,13 +73,26 @@ let package = Package(
         // The benchmark against PyTorch / OpenBLAS (Swift side and the Python subprocess)
         .target(name: "EBJRBenchmark", dependencies: ["EBJRKernels", "EBJRTensor", "EBJRNN", "EBJROptimizers", "EBJRData", "EBJRRouting"]),
 
+        // Serving: the routed model behind the Open Inference Protocol (KServe v2) REST API
+        .target(name: "EBJRServe",
+                dependencies: ["EBJRTensor", "EBJRNN", "EBJRCheckpoint", "EBJRRouting", "EBJRFiles",
+                               .product(name: "Hummingbird", package: "hummingbird"),
+                               .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                               .product(name: "Prometheus", package: "swift-prometheus"),
+                               .product(name: "Metrics", package: "swift-metrics"),
+                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                               .product(name: "Logging", package: "swift-log"),
+                               .product(name: "NIOCore", package: "swift-nio"),
+                               .product(name: "NIOHTTP1", package: "swift-nio")]),
+
         // Umbrella and CLI
         .target(name: "EBJR",
                 dependencies: ["EBJRKernels", "EBJRTensor", "EBJRNN", "EBJROptimizers", "EBJRFiles", "EBJRHDF5", "EBJRData",
                                "EBJRCheckpoint", "EBJRRouting", "EBJRDeferral", "EBJREvaluation", "EBJRRecipe", "EBJRTraining", "EBJRLang",
                                "EBJRExport", "EBJRWorkflow", "EBJRBenchmark"]),
         .executableTarget(name: "EBJRCLI",
-                          dependencies: ["EBJR", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+                          dependencies: ["EBJR", "EBJRServe", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                                         .product(name: "Logging", package: "swift-log")]),
 
         // Tests
         .target(name: "_EBJRTestSupport", dependencies: ["EBJR", "EBJRTensor", "EBJRRouting", "EBJREvaluation"], path: "Tests/_EBJRTestSupport"),
@@ -89,6 +110,7 @@ let package = Package(
         .testTarget(name: "EBJRBenchmarkTests", dependencies: ["EBJRBenchmark", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRExportTests", dependencies: ["EBJRExport", "EBJRNN", "EBJRTensor", "EBJREvaluation", "EBJRRouting", "EBJRCheckpoint",
                                                            "_EBJRTestSupport"]),
+        .testTarget(name: "EBJRServeTests", dependencies: ["EBJRServe", "EBJRRouting", "_EBJRTestSupport"]),
         .testTarget(name: "EBJRCLITests", dependencies: ["EBJR", "_EBJRTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -4,12 +4,12 @@ import EBJR
 
 /// The `ebjr` command-line tool: a root command with one subcommand per job.
 @main
-struct EBJRCommand: ParsableCommand {
+struct EBJRCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ebjr",
         abstract: "Energy-based joint reasoning: train side and deep models, distill, route, evaluate, export.",
         version: toolkitVersion,
-        subcommands: [TrainCommand.self, DistillCommand.self, LogitsCommand.self, InspectCommand.self, EvaluateCommand.self, RouteLogitsCommand.self, ConvertParamsCommand.self, ExportCommand.self, BenchCommand.self]
+        subcommands: [TrainCommand.self, DistillCommand.self, LogitsCommand.self, InspectCommand.self, EvaluateCommand.self, RouteLogitsCommand.self, ConvertParamsCommand.self, ExportCommand.self, BenchCommand.self, ServeCommand.self]
     )
 }
 

@@ -1,0 +1,55 @@
+import EBJRRouting
+
+/// The routing rule in force: the score, its threshold (accept iff `score(z) ≤ τ`, docs/method.md §3) and the
+/// subset routing of a specialized side model, with where it came from and, when it came from an evaluation
+/// report, what it did on validation.
+public struct ServingRule: Sendable {
+    public var router: Router
+    /// Where the rule came from, e.g. `runs/fmnist-ebjr/report.json: footwear-other-class, target acceptance 50%`
+    /// or `command line`.
+    public var source: String
+    /// Validation figures of the operating point (nil for a rule given on the command line).
+    public var validation: ValidationFigures?
+
+    /// What the operating point did on the validation split.
+    public struct ValidationFigures: Sendable, Equatable {
+        /// Fraction of samples the side model keeps, `q`.
+        public var acceptance: Double
+        /// `A_D − A_joint` on validation.
+        public var accuracyLoss: Double
+        /// Joint accuracy on validation.
+        public var jointAccuracy: Double
+        /// `(C_S + (1 − q)·C_D) / C_D`.
+        public var relativeCost: Double
+    }
+
+    public init(router: Router, source: String, validation: ValidationFigures? = nil) {
+        self.router = router
+        self.source = source
+        self.validation = validation
+    }
+
+    /// One line for `--help` and the startup log, e.g.
+    /// `energy T=1 ≤ -3.76 (other-class over [5, 7, 9]) from …; validation: accepts 29.6%, accuracy loss 0.75 pp`.
+    public var summary: String {
+        var line = "accept iff \(router.score) ≤ \(router.rule.tau)"
+        if let routing = router.subsetRouting {
+            line += " (\(routing.designName) side model over classes \(routing.subset))"
+        }
+        line += ", from \(source)"
+        if let v = validation {
+            line += "; validation: side answers \(Self.percent(v.acceptance)), expected accuracy loss \(Self.points(v.accuracyLoss)) pp"
+                + ", joint accuracy \(Self.percent(v.jointAccuracy)), relative cost \(Self.fixed(v.relativeCost, 3))"
+        }
+        return line
+    }
+
+    static func percent(_ x: Double) -> String { fixed(x * 100, 2) + "%" }
+    static func points(_ x: Double) -> String { fixed(x * 100, 2) }
+    static func fixed(_ x: Double, _ digits: Int) -> String {
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let r = (x * scale).rounded() / scale
+        return "\(r)"
+    }
+}

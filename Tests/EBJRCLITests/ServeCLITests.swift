@@ -1,0 +1,111 @@
+import Testing
+import Foundation
+import EBJR
+import _EBJRTestSupport
+
+/// `ebjr serve` with real parts: the official Triton HTTP client, a real MLServer serving the deep CNN's ONNX export,
+/// and faults from outside (Tests/ServeSupport/*.py start and stop every server on free ports, leaving none behind).
+/// They need the serving environment: `scripts/serve-env.sh` (which `scripts/test.sh` runs) or `EBJR_SERVE_PYTHON`.
+enum ServeFixture {
+    /// A seeded other-class side MLP over {sandal, sneaker, ankle boot}, a small seeded CNN as the deep model, their
+    /// `ebjr logits` on the test split, an `ebjr evaluate` report choosing the energy threshold on validation, and
+    /// the CNN's ONNX export.
+    static let directory: Result<URL, Error> = Result {
+        let dir = try TestSupport.temporaryDirectory("serve")
+        var generator = RandomGenerator(seed: 11)
+        let sideConfig = ModelConfig.mlp([784, 16, 4])
+        let side = try sideConfig.makeModel(generator: &generator)
+        try Checkpoint(modelConfig: sideConfig, modelState: Checkpoint.modelState(of: side), classNames: FashionMNIST.classNames,
+                       classSubset: [5, 7, 9], subsetDesign: .otherClass).save(to: dir.appendingPathComponent("side.h5"))
+        let deepConfig = ModelConfig(inputShape: [1, 28, 28], layers: [
+            .conv2d(inputChannels: 1, outputChannels: 4, kernelSize: 3, stride: 1, padding: 0, bias: true), .relu,
+            .maxPool2d(kernelSize: 2, stride: 2), .flatten, .linear(inputFeatures: 4 * 13 * 13, outputFeatures: 10, bias: true)])
+        let deep = try deepConfig.makeModel(generator: &generator)
+        try Checkpoint(modelConfig: deepConfig, modelState: Checkpoint.modelState(of: deep), classNames: FashionMNIST.classNames)
+            .save(to: dir.appendingPathComponent("deep.h5"))
+        let recipe = """
+            name: serve-test
+            deep: {name: cnn, checkpoint: \(dir.path)/deep.h5}
+            side_models:
+              - {name: side, checkpoint: \(dir.path)/side.h5}
+            scores: [energy]
+            temperatures: [1]
+            criteria: {target_acceptance: [0.5]}
+            latency: {enabled: false}
+            output: \(dir.path)/run
+            """
+        try Data(recipe.utf8).write(to: dir.appendingPathComponent("evaluate.yaml"))
+        for arguments in [["logits", "--checkpoint", "\(dir.path)/side.h5", "--split", "test", "--output", "\(dir.path)/side-test.h5"],
+                          ["logits", "--checkpoint", "\(dir.path)/deep.h5", "--split", "test", "--output", "\(dir.path)/deep-test.h5"],
+                          ["evaluate", "\(dir.path)/evaluate.yaml", "--quiet"],
+                          ["export", "onnx", "\(dir.path)/deep.h5", "--output", "\(dir.path)/deep.onnx"]] {
+            let result = try TestSupport.ebjr(arguments)
+            guard result.status == 0 else { throw TestSupport.Failure("ebjr \(arguments.joined(separator: " ")): \(result.standardError)") }
+        }
+        return dir
+    }
+
+    /// The serving environment's Python: `$EBJR_SERVE_PYTHON`, else `<package>/.venv-serve/bin/python`.
+    static func python() throws -> URL {
+        let candidates = [ProcessInfo.processInfo.environment["EBJR_SERVE_PYTHON"],
+                          TestSupport.packageRoot.appendingPathComponent(".venv-serve/bin/python").path].compactMap { $0 }
+        for path in candidates where FileManager.default.isExecutableFile(atPath: path) { return URL(fileURLWithPath: path) }
+        throw TestSupport.Failure("no serving Python at \(candidates.joined(separator: ", ")): run scripts/serve-env.sh (or set EBJR_SERVE_PYTHON)")
+    }
+
+    /// Runs one of Tests/ServeSupport's scripts against the fixture; its output on failure.
+    static func runScript(_ name: String) throws -> TestSupport.ProcessResult {
+        let dir = try directory.get()
+        let script = TestSupport.packageRoot.appendingPathComponent("Tests/ServeSupport/\(name)")
+        return try TestSupport.run(try python(), [script.path, try TestSupport.ebjrExecutable().path, dir.path,
+                                                  "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"])
+    }
+}
+
+@Test func serveAnswersTheOfficialTritonClientLikeEbjrLogitsAndTheReportRule() throws {
+    let result = try ServeFixture.runScript("serve_official_client.py")
+    #expect(result.status == 0, "\(result.standardError)\n\(result.standardOutput)")
+    #expect(result.standardOutput.contains("official client:"))
+}
+
+@Test func serveInFrontOfMLServerEqualsTheJointModelAndSurvivesFaults() throws {
+    let result = try ServeFixture.runScript("serve_mlserver_faults.py")
+    #expect(result.status == 0, "\(result.standardError)\n\(result.standardOutput)")
+    #expect(result.standardOutput.contains("MLServer:"))
+}
+
+@Test func serveDryRunStatesTheReportsRuleAndRefusesBadConfigurations() throws {
+    let dir = try ServeFixture.directory.get()
+    let result = try TestSupport.ebjr(["serve", "--side", "\(dir.path)/side.h5", "--deep", "\(dir.path)/deep.h5",
+                                       "--operating-point", "\(dir.path)/run/report.json", "--side-name", "side",
+                                       "--criterion", "target-acceptance", "--dry-run"])
+    #expect(result.status == 0, "\(result.standardError)")
+    // The threshold and validation acceptance of the report's operating point, read here with JSONSerialization.
+    let report = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("run/report.json"))) as! [String: Any]
+    let side = (report["sideModels"] as! [[String: Any]])[0]
+    let point = ((side["scores"] as! [[String: Any]])[0]["operatingPoints"] as! [[String: Any]])[0]
+    let tau = (point["rule"] as! [String: Any])["value"] as! Double
+    let acceptance = (((point["validation"] as! [String: Any])["statistics"] as! [String: Any])["acceptance"] as! Double)
+    // τ as printed, within parsing differences of JSONSerialization and JSONDecoder in the last digit.
+    let printed = result.standardOutput.components(separatedBy: "accept iff energy T=1 ≤ ").dropFirst().first?
+        .split(separator: " ").first.flatMap { Double($0) }
+    #expect(printed.map { abs($0 - tau) <= 1e-12 * max(1, abs(tau)) } == true, "\(result.standardOutput)")
+    #expect(result.standardOutput.contains("other-class side model over classes [5, 7, 9]"))
+    #expect(result.standardOutput.contains("side answers \((acceptance * 100 * 100).rounded() / 100)%"), "\(result.standardOutput)")
+
+    let missing = try TestSupport.ebjr(["serve", "--side", "\(dir.path)/side.h5", "--deep", "\(dir.path)/deep.h5",
+                                        "--operating-point", "\(dir.path)/run/report.json", "--side-name", "nope",
+                                        "--criterion", "target-acceptance", "--dry-run"])
+    #expect(missing.status == 1)
+    #expect(missing.standardError.contains("no side model 'nope' (the report has side)"), "\(missing.standardError)")
+    let criterion = try TestSupport.ebjr(["serve", "--side", "\(dir.path)/side.h5", "--deep", "\(dir.path)/deep.h5",
+                                          "--operating-point", "\(dir.path)/run/report.json", "--side-name", "side",
+                                          "--criterion", "selective-risk", "--dry-run"])
+    #expect(criterion.status == 1)
+    #expect(criterion.standardError.contains("no operating point for criterion 'selective-risk' (it has "), "\(criterion.standardError)")
+    #expect(criterion.standardError.contains("target-acceptance=0.5"), "\(criterion.standardError)")
+    let general = try TestSupport.ebjr(["serve", "--side", "\(dir.path)/deep.h5", "--deep", "\(dir.path)/side.h5",
+                                        "--score", "energy", "--at-most=-1", "--dry-run"])
+    #expect(general.status == 1)
+    #expect(general.standardError.contains("cannot be the deep model"), "\(general.standardError)")
+}
