@@ -5,17 +5,18 @@ import EBJRRouting
 
 /// Inference over a dataset in batches, with gradient recording off.
 public enum Inference {
-    /// Logits `[N, K]` row-major of `model` on every sample of `data`.
-    public static func logits(of model: Module, on data: Dataset, batchSize: Int = 512) -> (values: [Float], classes: Int) {
+    /// Logits `[N, K]` row-major of `model` on every sample of `data`, read `batchSize` samples at a time (lazy
+    /// samples hold no more than one batch of features in memory).
+    public static func logits(of model: Module, on data: any LabelledSamples, batchSize: Int = 512) throws -> (values: [Float], classes: Int) {
         model.eval()
         defer { model.train() }
         var values: [Float] = []
         var classes = 0
-        noGrad {
+        try noGrad {
             var start = 0
             while start < data.count {
                 let end = min(start + batchSize, data.count)
-                let out = model(data.batchTensor(range: start..<end))
+                let out = model(try data.batchTensor(range: start..<end))
                 classes = out.shape[1]
                 values.append(contentsOf: out.scalars)
                 start = end
