@@ -92,7 +92,7 @@ private func describeCheckpoint(_ url: URL, recipeLines: Int) throws -> [String]
     }
     if file.contains(CheckpointFormat.inputNormalizationGroup) {
         let n = try Checkpoint.readInputNormalization(file.group(CheckpointFormat.inputNormalizationGroup), file: url.path)
-        lines.append(field("input normalization", "mean \(n.mean), std \(n.std)"))
+        lines.append(field("normalization", "input mean \(n.mean), std \(n.std)"))
     }
     if file.contains(CheckpointFormat.optimizerGroup) {
         let group = try file.group(CheckpointFormat.optimizerGroup)
