@@ -53,6 +53,9 @@ extension Checkpoint {
             }
             checkpoint.subsetDesign = design
         }
+        if file.contains(CheckpointFormat.inputNormalizationGroup) {
+            checkpoint.inputNormalization = try readInputNormalization(file.group(CheckpointFormat.inputNormalizationGroup), file: url.path)
+        }
         if file.contains(CheckpointFormat.metadataGroup) {
             let group = try file.group(CheckpointFormat.metadataGroup)
             for key in try group.childNames() { checkpoint.metadata[key] = try group.dataset(key).readString() }
@@ -64,6 +67,23 @@ extension Checkpoint {
             checkpoint.trainingState = try readTrainingState(file.group(CheckpointFormat.trainingStateGroup))
         }
         return checkpoint
+    }
+
+    /// `input_normalization/mean` and `/std`: the same number of float32 values (at least one), finite, `std` positive.
+    static func readInputNormalization(_ group: HDF5Group, file: String) throws -> (mean: [Float], std: [Float]) {
+        let key = CheckpointFormat.inputNormalizationGroup
+        let meanSet = try group.dataset("mean"), stdSet = try group.dataset("std")
+        guard try meanSet.shape().count == 1, try stdSet.shape().count == 1 else {
+            throw CheckpointError.invalidValue(file: file, key: key, detail: "mean and std must be lists of numbers")
+        }
+        let mean = try meanSet.read(Float.self), std = try stdSet.read(Float.self)
+        guard !mean.isEmpty, mean.count == std.count else {
+            throw CheckpointError.invalidValue(file: file, key: key, detail: "mean has \(mean.count) values but std has \(std.count)")
+        }
+        guard mean.allSatisfy(\.isFinite), std.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+            throw CheckpointError.invalidValue(file: file, key: key, detail: "mean must be finite and std positive (got \(mean), \(std))")
+        }
+        return (mean, std)
     }
 
     /// Reads only the architecture of the checkpoint at `url` (no weights). Throws

@@ -33,6 +33,11 @@ extension Checkpoint {
                                    values: classSubset.map(Int64.init))
         }
         if let subsetDesign { try file.createStringDataset(CheckpointFormat.subsetDesignDataset, value: subsetDesign.rawValue) }
+        if let inputNormalization {
+            let group = try file.createGroup(CheckpointFormat.inputNormalizationGroup)
+            _ = try group.createDataset("mean", shape: [inputNormalization.mean.count], values: inputNormalization.mean)
+            _ = try group.createDataset("std", shape: [inputNormalization.std.count], values: inputNormalization.std)
+        }
         let metadataGroup = try file.createGroup(CheckpointFormat.metadataGroup)
         for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
             try metadataGroup.createStringDataset(key, value: value)

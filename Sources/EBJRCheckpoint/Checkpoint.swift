@@ -36,6 +36,10 @@ public struct Checkpoint {
     public var classSubset: [Int]?
     /// The specialized design the subset model was trained with, if it is one.
     public var subsetDesign: SpecializedDesign?
+    /// The per-channel input normalisation the model was trained with, `x ↦ (x − mean[c]) / std[c]` on features as
+    /// the data source reads them (stored in `input_normalization/mean` and `/std`); nil when inputs are used as read.
+    /// Inference on new data applies it before the model (`docs/datasets.md`).
+    public var inputNormalization: (mean: [Float], std: [Float])?
     /// Free-form notes (git revision, host, dataset checksums, …), each stored as a string dataset.
     public var metadata: [String: String]
     /// Version of the toolkit that wrote the checkpoint.
@@ -46,7 +50,8 @@ public struct Checkpoint {
     public init(modelConfig: ModelConfig?, modelState: [(name: String, tensor: Tensor)],
                 optimizer: OptimizerSnapshot? = nil, trainingState: TrainingState? = nil, recipe: String = "",
                 classNames: [String] = [], classSubset: [Int]? = nil, subsetDesign: SpecializedDesign? = nil,
-                metadata: [String: String] = [:], toolkitVersion: String = CheckpointFormat.toolkitVersion) {
+                metadata: [String: String] = [:], toolkitVersion: String = CheckpointFormat.toolkitVersion,
+                inputNormalization: (mean: [Float], std: [Float])? = nil) {
         self.modelConfig = modelConfig
         self.modelState = modelState
         self.optimizer = optimizer
@@ -57,6 +62,7 @@ public struct Checkpoint {
         self.subsetDesign = subsetDesign
         self.metadata = metadata
         self.toolkitVersion = toolkitVersion
+        self.inputNormalization = inputNormalization
     }
 
     /// A copy of `model`'s parameters and buffers (`Module.namedState()`, sharing no storage, so further training does

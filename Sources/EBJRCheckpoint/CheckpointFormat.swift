@@ -32,6 +32,7 @@ public enum CheckpointFormat {
     static let bestModelWeightsGroup = "best_model_weights"
     static let optimizerGroup = "optimizer_weights"
     static let trainingStateGroup = "training_state"
+    static let inputNormalizationGroup = "input_normalization"
 
     // Attributes inside groups.
     static let layerNamesAttribute = "layer_names"

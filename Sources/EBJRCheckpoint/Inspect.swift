@@ -109,6 +109,10 @@ private func describeCheckpoint(_ url: URL, recipeLines: Int) throws -> [String]
     if file.contains(CheckpointFormat.subsetDesignDataset) {
         lines.append(field("subset design", firstLine(try file.dataset(CheckpointFormat.subsetDesignDataset).readString())))
     }
+    if file.contains(CheckpointFormat.inputNormalizationGroup) {
+        let n = try Checkpoint.readInputNormalization(file.group(CheckpointFormat.inputNormalizationGroup), file: url.path)
+        lines.append(field("normalization", "input mean \(n.mean), std \(n.std)"))
+    }
     if file.contains(CheckpointFormat.optimizerGroup) {
         let group = try file.group(CheckpointFormat.optimizerGroup)
         let reserved: Set = [CheckpointFormat.optimizerNameAttribute, CheckpointFormat.optimizerStepAttribute]

@@ -19,6 +19,8 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
     case unknownClass(name: String, known: [String])
     case invalidSplit(String)
     case shapeMismatch(name: String, sampleShape: [Int], requested: [Int])
+    /// A normalisation with `values` means/stds for samples whose channels are neither 1 nor that many.
+    case normalizationMismatch(name: String, sampleShape: [Int], values: Int)
     /// An HDF5 data set whose layout (`docs/datasets.md`) does not fit: `object` is the group, dataset or
     /// attribute inside `file` (e.g. `/train/images`), `reason` what is wrong with it.
     case invalidHDF5Layout(file: String, object: String, reason: String)
@@ -53,6 +55,8 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
         case let .invalidSplit(name): "unknown split '\(name)' (expected train, validation or test)"
         case let .shapeMismatch(name, shape, requested):
             "\(name): samples of shape \(shape) cannot be viewed as \(requested)"
+        case let .normalizationMismatch(name, shape, values):
+            "\(name): a normalisation of \(values) channel(s) does not fit samples of shape \(shape) (\(InputNormalization.channels(of: shape)) channel(s))"
         case let .invalidHDF5Layout(file, object, reason): "\(file): '\(object)' \(reason)"
         case let .emptySplit(path, split, reason): "\(path): the \(split) split is empty (\(reason))"
         }

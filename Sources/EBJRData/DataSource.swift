@@ -21,9 +21,17 @@ public protocol DataSource: Sendable {
 public protocol ClassificationSource: DataSource where SplitData == Dataset {
     /// Class names, indexed by label.
     var classNames: [String] { get }
+    /// One split for training and inference: features as stored, before any normalisation, read lazily when the
+    /// source can (an HDF5 file: batch by batch, bounded memory); by default the whole split, `load(split)`.
+    func samples(_ split: DataSplit) throws -> any LabelledSamples
+    /// The normalisation the data itself prescribes (an HDF5 file's `mean`/`std` attributes), nil for none.
+    var prescribedNormalization: InputNormalization? { get }
 }
 
 extension ClassificationSource {
+    public func samples(_ split: DataSplit) throws -> any LabelledSamples { try load(split) }
+    public var prescribedNormalization: InputNormalization? { nil }
+
     /// Resolves class names or indices (e.g. `sandal`, `7`, `ankle boot`, `t-shirt` for `t-shirt/top`) to label
     /// indices. Names compare case-insensitively with spaces and underscores read as hyphens; a name also matches
     /// the part of a class name before a `/`.

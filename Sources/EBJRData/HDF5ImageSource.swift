@@ -13,18 +13,13 @@ import EBJRHDF5
 /// Fashion-MNIST's) or the stored `float32`, then `(x − mean[c]) / std[c]` for channel `c` when `mean`/`std`
 /// are present. Samples are `[D]`, `[1, H, W]` or `[C, H, W]`.
 ///
-/// A split is loaded whole into a `Dataset`, read from the file in blocks of `blockRows` samples (HDF5
-/// hyperslab selections), so that a `uint8` file never has a second full-size buffer beside the features.
+/// Training and inference read a split through `samples(_:)`: a lazy `HDF5Samples` whose batches are read from the
+/// file by HDF5 selections through a bounded cache of stored rows (`cacheBytes` for all splits together: the first
+/// split opened takes what it needs, the next ones what is left), so a data set larger than memory can be trained
+/// on. `load(_:)` reads a split whole into a `Dataset` (with the file's normalisation), for small data and tests.
 public struct HDF5ImageSource: ClassificationSource {
     /// Per-channel normalisation `(x − mean[c]) / std[c]` (one value applies to every channel).
-    public struct Normalization: Equatable, Sendable {
-        public var mean: [Float]
-        public var std: [Float]
-        public init(mean: [Float], std: [Float]) {
-            self.mean = mean
-            self.std = std
-        }
-    }
+    public typealias Normalization = InputNormalization
 
     /// The file, as given (a relative path is relative to the working directory).
     public let path: String
@@ -36,19 +31,26 @@ public struct HDF5ImageSource: ClassificationSource {
     /// Whether the file has its own `validation` group (then `validationFraction` is not used).
     public let hasValidationGroup: Bool
 
+    /// Bytes of stored rows the splits may keep in memory together (`data.cache_mb`).
+    public let cacheBytes: Int
+    /// The readers of the split groups opened so far, sharing `cacheBytes`.
+    private let readers: ReaderPool
+
     public static let defaultValidationFraction = 0.1
-    /// Samples read per hyperslab.
-    public static let blockRows = 4096
+    /// Default of `cacheBytes`: 512 MiB.
+    public static let defaultCacheBytes = 512 << 20
 
     /// Opens the file and reads its metadata (class names, normalisation, which groups exist); the samples are
     /// read by `load`. Errors name the file and the object (`…: object '/train' not found`).
-    public init(path: String, validationFraction: Double = defaultValidationFraction) throws {
+    public init(path: String, validationFraction: Double = defaultValidationFraction, cacheBytes: Int = defaultCacheBytes) throws {
         guard validationFraction > 0, validationFraction < 1 else {
             throw DataError.invalidHDF5Layout(file: path, object: "/", reason:
                 "cannot be split with validation fraction \(validationFraction) (must be in (0, 1))")
         }
         self.path = path
         self.validationFraction = validationFraction
+        self.cacheBytes = max(0, cacheBytes)
+        readers = ReaderPool(budget: self.cacheBytes)
         let file = try HDF5File.open(URL(fileURLWithPath: path))
         defer { try? file.close() }
         classNames = try file.stringsAttribute("class_names")
@@ -61,18 +63,11 @@ public struct HDF5ImageSource: ClassificationSource {
         switch (file.hasAttribute("mean"), file.hasAttribute("std")) {
         case (false, false): normalization = nil
         case (true, true):
-            let mean = try Self.numbers(file, "mean"), std = try Self.numbers(file, "std")
-            guard !mean.isEmpty, mean.count == std.count else {
-                throw DataError.invalidHDF5Layout(file: path, object: "/@mean", reason:
-                    "has \(mean.count) values but std has \(std.count) (needs the same number, one or one per channel)")
+            let candidate = Normalization(mean: try Self.numbers(file, "mean"), std: try Self.numbers(file, "std"))
+            if let problem = candidate.problem {
+                throw DataError.invalidHDF5Layout(file: path, object: problem.hasPrefix("std") ? "/@std" : "/@mean", reason: problem)
             }
-            guard mean.allSatisfy(\.isFinite) else {
-                throw DataError.invalidHDF5Layout(file: path, object: "/@mean", reason: "must be finite numbers (got \(mean))")
-            }
-            guard std.allSatisfy({ $0.isFinite && $0 > 0 }) else {
-                throw DataError.invalidHDF5Layout(file: path, object: "/@std", reason: "must be positive finite numbers (got \(std))")
-            }
-            normalization = Normalization(mean: mean, std: std)
+            normalization = candidate
         case (let hasMean, _):
             throw DataError.invalidHDF5Layout(file: path, object: hasMean ? "/@mean" : "/@std", reason:
                 "is given without \(hasMean ? "std" : "mean") (give both or neither)")
@@ -84,15 +79,23 @@ public struct HDF5ImageSource: ClassificationSource {
             + (hasValidationGroup ? "its validation group" : "the last \(validationFraction) of train")
     }
 
-    /// Loads one split whole (see the type's documentation).
+    /// Loads one split whole, normalised with the file's `mean`/`std` when it has them (see the type's documentation).
     public func load(_ split: DataSplit) throws -> Dataset {
+        let raw = try samples(split)
+        return try (normalization.map { try NormalizedSamples(raw, $0) } ?? raw).materialized()
+    }
+
+    public var prescribedNormalization: InputNormalization? { normalization }
+
+    /// One split as lazy `HDF5Samples` (features as stored, not normalised). Every size, type and label is checked
+    /// before anything is allocated for the samples; the labels are read (and checked) now, the images batch by batch.
+    public func samples(_ split: DataSplit) throws -> any LabelledSamples {
         let file = try HDF5File.open(URL(fileURLWithPath: path))
         defer { try? file.close() }
         let groupName = split == .validation && !hasValidationGroup ? "train" : split.rawValue
         let group = try file.group(groupName)
         let images = try group.dataset("images"), labels = try group.dataset("labels")
 
-        // Everything about sizes and types is checked before anything is allocated for the samples.
         let imageType = try images.dataType()
         guard imageType == .uint8 || imageType == .float32 else {
             throw DataError.invalidHDF5Layout(file: path, object: images.path, reason: "holds \(imageType), expected uint8 or float32")
@@ -121,8 +124,8 @@ public struct HDF5ImageSource: ClassificationSource {
         guard sampleShape.allSatisfy({ $0 > 0 }) else {
             throw DataError.invalidHDF5Layout(file: path, object: images.path, reason: "has shape \(imageShape): samples are empty")
         }
-        let channels = sampleShape.count == 3 ? sampleShape[0] : 1
-        if let normalization, normalization.mean.count != 1, normalization.mean.count != channels {
+        let channels = InputNormalization.channels(of: sampleShape)
+        if let normalization, !normalization.fits(sampleShape: sampleShape) {
             throw DataError.invalidHDF5Layout(file: path, object: "/@mean", reason:
                 "has \(normalization.mean.count) values but \(images.path) has \(channels) channel(s) (give 1 or \(channels))")
         }
@@ -134,30 +137,15 @@ public struct HDF5ImageSource: ClassificationSource {
             throw DataError.labelOutOfRange(path: "\(path):\(labels.path)", index: rows.lowerBound + bad,
                                             label: Int(labelValues[bad]), classes: classNames.count)
         }
-
-        let sampleSize = sampleShape.reduce(1, *)
-        var features = [Float](repeating: 0, count: rows.count * sampleSize)
-        try features.withUnsafeMutableBufferPointer { features in
-            var bytes = imageType == .uint8 ? [UInt8](repeating: 0, count: min(Self.blockRows, rows.count) * sampleSize) : []
-            for start in stride(from: rows.lowerBound, to: rows.upperBound, by: Self.blockRows) {
-                let block = start..<min(start + Self.blockRows, rows.upperBound)
-                let offset = (start - rows.lowerBound) * sampleSize, count = block.count * sampleSize
-                let target = UnsafeMutableBufferPointer(rebasing: features[offset..<offset + count])
-                if imageType == .float32 {
-                    try images.readRows(block, into: target)
-                } else {
-                    try bytes.withUnsafeMutableBufferPointer { bytes in
-                        let source = UnsafeMutableBufferPointer(rebasing: bytes[0..<count])
-                        try images.readRows(block, into: source)
-                        for i in 0..<count { target[i] = Float(source[i]) / 255 }
-                    }
-                }
-            }
-            if let normalization { Self.normalize(features, normalization, channels: channels, sampleSize: sampleSize) }
+        // The reader keeps its own handle on the dataset (and so the file) open after `file` is closed here: reopen.
+        let reader = try readers.reader(for: groupName) {
+            let own = try HDF5File.open(URL(fileURLWithPath: path))
+            return HDF5SplitReader(images: try own.group(groupName).dataset("images"), isUInt8: imageType == .uint8,
+                                   sampleShape: sampleShape, rows: imageShape[0], cacheBytes: $0)
         }
         let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension + "/" + split.rawValue
-        return Dataset(features: features, labels: labelValues.map { Int($0) }, sampleShape: sampleShape,
-                       classNames: classNames, name: name)
+        return HDF5Samples(reader: reader, rowOffset: rows.lowerBound, rowList: nil, labels: labelValues.map { Int($0) },
+                           classNames: classNames, name: name)
     }
 
     /// The rows of the split's group that form `split`: all of them, or (no `validation` group) the first or the
@@ -178,18 +166,6 @@ public struct HDF5ImageSource: ClassificationSource {
         min(max(1, Int((Double(trainCount) * fraction).rounded())), max(trainCount - 1, 0))
     }
 
-    /// `(x − mean[c]) / std[c]` in place (channel-major samples).
-    private static func normalize(_ features: UnsafeMutableBufferPointer<Float>, _ n: Normalization, channels: Int, sampleSize: Int) {
-        let perChannel = sampleSize / channels
-        for sample in stride(from: 0, to: features.count, by: sampleSize) {
-            for c in 0..<channels {
-                let mean = n.mean.count == 1 ? n.mean[0] : n.mean[c], std = n.std.count == 1 ? n.std[0] : n.std[c]
-                let base = sample + c * perChannel
-                for i in base..<base + perChannel { features[i] = (features[i] - mean) / std }
-            }
-        }
-    }
-
     /// A numeric root attribute as a list of Float (a scalar gives one value).
     private static func numbers(_ file: HDF5File, _ name: String) throws -> [Float] {
         switch try file.attribute(name) {
@@ -201,5 +177,25 @@ public struct HDF5ImageSource: ClassificationSource {
             throw DataError.invalidHDF5Layout(file: file.filePath, object: "/@\(name)", reason:
                 "holds a \(other.kindName), expected numbers")
         }
+    }
+}
+
+/// The readers of one source's split groups, created on first use; each takes from the remaining cache budget at
+/// most the bytes of its whole group.
+final class ReaderPool: @unchecked Sendable {
+    private var readers: [String: HDF5SplitReader] = [:]
+    private var remaining: Int
+    private let lock = NSLock()
+
+    init(budget: Int) { remaining = budget }
+
+    func reader(for group: String, make: (_ cacheBytes: Int) throws -> HDF5SplitReader) throws -> HDF5SplitReader {
+        lock.lock()
+        defer { lock.unlock() }
+        if let reader = readers[group] { return reader }
+        let reader = try make(remaining)
+        remaining -= reader.cache.capacity * reader.cache.rowBytes
+        readers[group] = reader
+        return reader
     }
 }

@@ -1,6 +1,6 @@
 import CHDF5
 
-/// A dataset: an n-dimensional array of numbers or strings, read and written whole.
+/// A dataset: an n-dimensional array of numbers or strings, read and written whole or by rows.
 public final class HDF5Dataset: HDF5Object {
     /// The dataset's shape (`[]` for a scalar), read without reading the data, and validated before anything is
     /// allocated for it: rank at most `HDF5Limits.maximumRank`, element and byte counts without `Int` overflow
@@ -137,6 +137,50 @@ public final class HDF5Dataset: HDF5Object {
                                          kind: .dataspace)
             try checked(H5Dread(handle.id, T.hdf5NativeType(), memorySpace.id, fileSpace.id, ebjr_H5P_DEFAULT(),
                                 buffer.baseAddress), "read rows of")
+        }
+    }
+
+    /// Reads the rows of several ranges along the first dimension into `buffer`, one after the other in the order
+    /// given, through one HDF5 selection (the union of one hyperslab per range): a batch of scattered rows is one
+    /// `H5Dread`, and libhdf5 reads each stored chunk it touches once. `runs` must be sorted, non-empty and
+    /// non-overlapping (`a.upperBound <= b.lowerBound` for consecutive runs: libhdf5 delivers a union selection in
+    /// file order); `buffer` must hold exactly their rows. Types as in `readRows(_:into:convertingIntegers:)`.
+    public func readRows<T: HDF5Scalar>(runs: [Range<Int>], into buffer: UnsafeMutableBufferPointer<T>) throws {
+        try HDF5.locked {
+            try expect(T.hdf5DataType)
+            let shape = try shape()
+            guard let first = shape.first else {
+                throw HDF5Error.shapeMismatch(file: filePath, path: path, expected: "rows", actual: shape)
+            }
+            var total = 0, previousEnd = 0
+            for run in runs {
+                guard !run.isEmpty, run.lowerBound >= previousEnd, run.upperBound <= first else {
+                    throw HDF5Error.shapeMismatch(file: filePath, path: path, expected:
+                        "sorted, disjoint, non-empty rows within 0..<\(first) (got \(run.lowerBound)..<\(run.upperBound))", actual: shape)
+                }
+                total += run.count
+                previousEnd = run.upperBound
+            }
+            let rowSize = shape.dropFirst().reduce(1, *)
+            guard total * rowSize == buffer.count else {
+                throw HDF5Error.shapeMismatch(file: filePath, path: path,
+                                              expected: "\(total) rows in \(buffer.count) values", actual: shape)
+            }
+            guard buffer.count > 0 else { return }
+            let fileSpace = HDF5Handle(try checked(H5Dget_space(handle.id), "get dataspace of"), kind: .dataspace)
+            var start = [hsize_t](repeating: 0, count: shape.count)
+            var count = shape.map { hsize_t($0) }
+            for (i, run) in runs.enumerated() {
+                start[0] = hsize_t(run.lowerBound)
+                count[0] = hsize_t(run.count)
+                try checked(H5Sselect_hyperslab(fileSpace.id, i == 0 ? H5S_SELECT_SET : H5S_SELECT_OR, start, nil, count, nil),
+                            "select rows of")
+            }
+            count[0] = hsize_t(total)
+            let memorySpace = HDF5Handle(try checked(H5Screate_simple(Int32(count.count), count, nil), "make dataspace for"),
+                                         kind: .dataspace)
+            try checkedRead(H5Dread(handle.id, T.hdf5NativeType(), memorySpace.id, fileSpace.id, ebjr_H5P_DEFAULT(),
+                                    buffer.baseAddress))
         }
     }
 

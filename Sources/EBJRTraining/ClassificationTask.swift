@@ -60,9 +60,9 @@ public final class ClassificationTask: TrainingTask {
     public let config: ModelConfig
     public let sequential: Sequential
     public var model: Module { sequential }
-    public let train: Dataset
-    public let validation: Dataset
-    public let test: Dataset?
+    public let train: any LabelledSamples
+    public let validation: any LabelledSamples
+    public let test: (any LabelledSamples)?
     public let targets: SubsetTargets?
     public let objective: TrainingObjective
     public let sampler: BatchSampler
@@ -76,12 +76,16 @@ public final class ClassificationTask: TrainingTask {
     /// Random crops and flips of every training batch (nil: none). Its generator is seeded from the step's noise
     /// after the dropout layers' seeds, so runs without augmentation draw exactly what they drew before.
     public var augmentation: ImageAugmentation?
+    /// The normalisation the splits were given (`NormalizedSamples`), stored in checkpoints so that inference on new
+    /// data normalises alike; nil when the features are used as read.
+    public var inputNormalization: InputNormalization?
     let dropoutLayers: [Dropout]
 
     /// Builds the model from `config` (initialised from `seed`), maps labels and teacher logits onto the student's
     /// outputs, and drops the samples a specialized design does not train on. The splits must already have the
-    /// model's input shape.
-    public init(config: ModelConfig, train fullTrain: Dataset, validation: Dataset, test: Dataset?, batchSize: Int, seed: UInt64,
+    /// model's input shape. The splits may be lazy (`LabelledSamples`): only a batch of features is read at a time.
+    public init(config: ModelConfig, train fullTrain: any LabelledSamples, validation: any LabelledSamples, test: (any LabelledSamples)?,
+                batchSize: Int, seed: UInt64,
                 specialization: Specialization? = nil, distillation: Distillation? = nil) throws {
         let classCount = fullTrain.classNames.count
         if let distillation {
@@ -104,7 +108,7 @@ public final class ClassificationTask: TrainingTask {
             let kept = train.labels.indices.filter { t.includes(train.labels[$0]) }
             if kept.count != train.count {
                 mappedTeacher = mappedTeacher.map { all in kept.flatMap { all[($0 * classCount)..<($0 * classCount + classCount)] } }
-                train = train.subset(kept, name: train.name + "[\(spec.design.rawValue)]")
+                train = train.samples(at: kept, name: train.name + "[\(spec.design.rawValue)]")
             }
             studentLabels = train.labels.map { t.studentLabel($0) }
             inSubset = train.labels.map { spec.subset.contains($0) }
@@ -143,7 +147,7 @@ public final class ClassificationTask: TrainingTask {
     public func loss(batch: [Int], noise: RandomGenerator) throws -> BatchLoss {
         var noise = noise
         for layer in dropoutLayers { layer.generator = RandomGenerator(seed: noise.next()) }
-        var input = train.batchTensor(batch)
+        var input = try train.batchTensor(batch)
         if let augmentation, !augmentation.isIdentity {
             var generator = RandomGenerator(seed: noise.next())
             input = augmentation.apply(to: input, generator: &generator)
@@ -152,17 +156,17 @@ public final class ClassificationTask: TrainingTask {
         return BatchLoss(loss: loss, sum: Double(loss.item) * Double(batch.count), count: batch.count)
     }
 
-    public func validate() throws -> Double { accuracy(on: validation) }
+    public func validate() throws -> Double { try accuracy(on: validation) }
 
     public func finalMetrics() throws -> [String: Double] {
         guard let test else { return [:] }
-        return ["test_accuracy": accuracy(on: test)]
+        return ["test_accuracy": try accuracy(on: test)]
     }
 
     /// Accuracy of the model on a split, counted in the student's label space (specialized models: in-subset
     /// samples only, over the subset outputs). NaN when no sample counts.
-    public func accuracy(on data: Dataset) -> Double {
-        let (logits, classes) = Inference.logits(of: sequential, on: data)
+    public func accuracy(on data: any LabelledSamples) throws -> Double {
+        let (logits, classes) = try Inference.logits(of: sequential, on: data)
         guard let targets else { return Inference.accuracy(logits: logits, classes: classes, labels: data.labels) }
         var correct = 0, total = 0
         for (r, label) in data.labels.enumerated() {
@@ -181,7 +185,8 @@ public final class ClassificationTask: TrainingTask {
     public func makeCheckpoint(weights: [(name: String, tensor: Tensor)], optimizer: OptimizerSnapshot?, state: TrainingState,
                                metadata: [String: String]) throws -> Checkpoint {
         Checkpoint(modelConfig: config, modelState: weights, optimizer: optimizer, trainingState: state, recipe: recipeText,
-                   classNames: classNames, classSubset: specialization?.subset, subsetDesign: specialization?.design, metadata: metadata)
+                   classNames: classNames, classSubset: specialization?.subset, subsetDesign: specialization?.design, metadata: metadata,
+                   inputNormalization: inputNormalization.map { (mean: $0.mean, std: $0.std) })
     }
 }
 

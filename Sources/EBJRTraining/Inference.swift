@@ -5,11 +5,12 @@ import EBJRRouting
 
 /// Inference over a dataset in batches, with gradient recording off.
 public enum Inference {
-    /// Logits `[N, K]` row-major of `model` on every sample of `data`, in evaluation mode (batch norm with its
+    /// Logits `[N, K]` row-major of `model` on every sample of `data`, read `batchSize` samples at a time (lazy
+    /// samples hold no more than one batch of features in memory), in evaluation mode (batch norm with its
     /// running statistics, no dropout; the model's mode is restored afterwards): through the model's
     /// `InferencePlan` when it has one (bitwise the same values, no tape, no per-batch allocation), else the
     /// autograd forward.
-    public static func logits(of model: Module, on data: Dataset, batchSize: Int = 512) -> (values: [Float], classes: Int) {
+    public static func logits(of model: Module, on data: any LabelledSamples, batchSize: Int = 512) throws -> (values: [Float], classes: Int) {
         let wasTraining = model.isTraining
         model.eval()
         defer { if wasTraining { model.train() } }
@@ -20,7 +21,7 @@ public enum Inference {
             var start = 0
             while start < data.count {
                 let end = min(start + batchSize, data.count)
-                let out = plan.logits(data.batchTensor(range: start..<end))
+                let out = plan.logits(try data.batchTensor(range: start..<end))
                 values.append(contentsOf: UnsafeBufferPointer(start: out.data, count: out.count))
                 start = end
             }
@@ -28,11 +29,11 @@ public enum Inference {
         }
         var values: [Float] = []
         var classes = 0
-        noGrad {
+        try noGrad {
             var start = 0
             while start < data.count {
                 let end = min(start + batchSize, data.count)
-                let out = model(data.batchTensor(range: start..<end))
+                let out = model(try data.batchTensor(range: start..<end))
                 classes = out.shape[1]
                 values.append(contentsOf: out.scalars)
                 start = end

@@ -41,7 +41,7 @@ public enum MarginCalibration {
     /// Trains the labels-only reference model with the recipe's own training settings and seed, and returns the
     /// margins from its in-subset training energies.
     /// - Throws: what building or training the reference task throws; `MarginCalibrationError.noInSubsetSamples`.
-    public static func calibrate(config: ModelConfig, train: Dataset, validation: Dataset, specialization: Specialization,
+    public static func calibrate(config: ModelConfig, train: any LabelledSamples, validation: any LabelledSamples, specialization: Specialization,
                                  settings: TrainingSettings, seed: UInt64, quiet: Bool,
                                  log: @escaping (String) -> Void) throws -> (marginIn: Double, marginOut: Double, samples: Int) {
         var plain = specialization
@@ -53,9 +53,9 @@ public enum MarginCalibration {
         let members = Set(specialization.subset)
         let rows = train.labels.indices.filter { members.contains(train.labels[$0]) }
         guard !rows.isEmpty else { throw MarginCalibrationError.noInSubsetSamples(subset: specialization.subset) }
-        let inSubset = train.subset(rows, name: train.name + "[in-subset]")
+        let inSubset = train.samples(at: rows, name: train.name + "[in-subset]")
         task.sequential.eval()
-        let (logits, classes) = Inference.logits(of: task.sequential, on: inSubset)
+        let (logits, classes) = try Inference.logits(of: task.sequential, on: inSubset)
         let m = specialization.subset.count
         let energies = (0..<inSubset.count).map { r in
             ScoreFunctions.energy(logits[(r * classes)..<(r * classes + m)], temperature: 1)

@@ -25,6 +25,8 @@ public struct EvaluationRunner {
         var model: Sequential?
         /// The model's input shape (nil for logits files).
         var inputShape: [Int]?
+        /// The input normalisation stored in the model's checkpoint (nil: none, or a logits file).
+        var normalization: InputNormalization? = nil
         var subsetRouting: SubsetRouting?
         /// The checkpoint path, when the model came from one (recorded for `ebjr export router`).
         var checkpoint: String?
@@ -171,7 +173,7 @@ public struct EvaluationRunner {
                 let data = try splits.get(split)
                 let file = try LogitsFile.read(from: URL(fileURLWithPath: source.logits[split.rawValue]!))
                 try file.validate(expectedCount: data.count, expectedClasses: file.classCount, split: split.rawValue,
-                                  inputChecksum: file.inputChecksum == nil ? nil : data.checksum)
+                                  inputChecksum: file.inputChecksum == nil ? nil : try data.featureChecksum())
                 logits[split.rawValue] = try Logits(values: Array(UnsafeBufferPointer(start: file.logits.data, count: file.logits.count)),
                                                     count: file.count, classCount: file.classCount, what: file.source?.path ?? "logits")
             }
@@ -197,8 +199,8 @@ public struct EvaluationRunner {
         guard let config = checkpoint.modelConfig else { throw CheckpointError.missingModelConfig(file: url.path) }
         var logits: [String: Logits] = [:]
         for split in [DataSplit.validation, .test] {
-            let file = try TeacherLogits.fromCheckpoint(url, split: split.rawValue, data: try splits.get(split, shape: config.inputShape),
-                                                        quiet: quiet)
+            // The split as read; the checkpoint's own normalisation and input shape are applied to it.
+            let file = try TeacherLogits.fromCheckpoint(url, split: split.rawValue, data: try splits.get(split), quiet: quiet)
             logits[split.rawValue] = try Logits(values: Array(UnsafeBufferPointer(start: file.logits.data, count: file.logits.count)),
                                                 count: file.count, classCount: file.classCount, what: "\(url.path) (\(split.rawValue))")
         }
@@ -212,24 +214,32 @@ public struct EvaluationRunner {
             routing = try SubsetRouting(subset: subset, design: .generalRestricted(classCount: logits["test"]!.classCount))
         }
         return ResolvedModel(source: source, flops: source.flops ?? Double(config.flops), model: model, inputShape: config.inputShape,
-                             subsetRouting: routing, checkpoint: checkpointPath, validation: logits["validation"]!, test: logits["test"]!)
+                             normalization: checkpoint.normalization, subsetRouting: routing, checkpoint: checkpointPath,
+                             validation: logits["validation"]!, test: logits["test"]!)
     }
 }
 
-/// Validation and test splits loaded once, viewed in whatever sample shape a model needs.
+/// Validation and test splits opened once (lazy where the source allows), viewed as each model needs them.
 final class SplitCache {
     let source: any ClassificationSource
-    private var cache: [DataSplit: Dataset] = [:]
+    private var cache: [DataSplit: any LabelledSamples] = [:]
     init(source: any ClassificationSource) { self.source = source }
 
-    /// The split as the source provides it, or viewed with `shape` (same values).
-    func get(_ split: DataSplit, shape: [Int]? = nil) throws -> Dataset {
-        let data: Dataset
-        if let cached = cache[split] { data = cached } else {
-            data = try source.load(split)
-            cache[split] = data
-        }
-        return try shape.map { try data.reshaped(sampleShape: $0) } ?? data
+    /// The split as the source reads it (features before any normalisation).
+    func get(_ split: DataSplit) throws -> any LabelledSamples {
+        if let cached = cache[split] { return cached }
+        let data = try source.samples(split)
+        cache[split] = data
+        return data
+    }
+
+    /// The split in memory as `model` takes it (its checkpoint's normalisation, its input shape): for timing, where
+    /// reading from a file must not be measured.
+    func dataset(_ split: DataSplit, for model: EvaluationRunner.ResolvedModel) throws -> Dataset {
+        var data = try get(split)
+        if let normalization = model.normalization { data = try NormalizedSamples(data, normalization) }
+        if let shape = model.inputShape { data = try data.viewed(as: shape) }
+        return try data.materialized()
     }
 }
 

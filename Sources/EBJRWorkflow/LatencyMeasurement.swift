@@ -38,7 +38,7 @@ struct LatencyMeasurement {
                  splits: SplitCache) throws -> Report {
         guard let deepModel = deep.model else { return Report(rows: [], notes: [], markdown: "", json: Data("[]".utf8)) }
         deepModel.eval()
-        let deepData = try splits.get(.test, shape: deep.inputShape)
+        let deepData = try splits.dataset(.test, for: deep)
         let n = min(samples, deepData.count)
         var rows: [Row] = []
         let forwards = ForwardPasses(maxBatch: batchSize)
@@ -58,7 +58,7 @@ struct LatencyMeasurement {
                   let evaluation = result.sideModels.first(where: { $0.name == side.source.name }),
                   let (score, point) = Self.cheapestTolerancePoint(evaluation) else { continue }
             sideModel.eval()
-            let sideData = try splits.get(.test, shape: side.inputShape)
+            let sideData = try splits.dataset(.test, for: side)
             let router = Router(score: score, rule: point.rule, subsetRouting: side.subsetRouting)
             let sideTimes = Self.time(n) { i in _ = forward(sideModel, sideData, [i]) }
             let routeTimes = Self.time(n) { i in _ = try? router.route(try logits(forward(sideModel, sideData, [i]))) }

@@ -32,9 +32,10 @@ public enum ModelLogits {
         try OutputGuard.check(output: output.path, inputs: [("checkpoint", checkpoint.path)])
         let loaded = try Checkpoint.load(from: checkpoint)
         let model = try loaded.makeModel()
-        let data = try source.load(split).reshaped(sampleShape: loaded.modelConfig!.inputShape)
-        let (values, classes) = Inference.logits(of: model, on: data)
-        let file = LogitsFile(logits: Tensor(values, shape: [data.count, classes]), split: split.rawValue, inputChecksum: data.checksum,
+        // Read lazily, normalised as the checkpoint's model was trained (its stored input normalisation).
+        let data = try loaded.modelInputs(source.samples(split))
+        let (values, classes) = try Inference.logits(of: model, on: data)
+        let file = LogitsFile(logits: Tensor(values, shape: [data.count, classes]), split: split.rawValue, inputChecksum: try data.featureChecksum(),
                               classNames: loaded.outputNames(outputs: classes))
         try file.write(to: output)
         let accuracy = loaded.classSubset == nil ? Inference.accuracy(logits: values, classes: classes, labels: data.labels) : .nan

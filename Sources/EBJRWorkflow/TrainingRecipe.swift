@@ -15,7 +15,24 @@ public enum DataChoice: Equatable, Sendable {
     case cmudict(lexicon: String, validationWords: Int)
     /// A classification data set in one HDF5 file (`HDF5ImageSource`, docs/datasets.md); `path` is relative to the
     /// working directory; without a `validation` group the last `validationFraction` of `train` is validation.
-    case hdf5(path: String, validationFraction: Double)
+    /// Batches are read from the file through a cache of at most `cacheMB` MiB; `normalization` says which
+    /// per-channel normalisation training applies.
+    case hdf5(path: String, validationFraction: Double, cacheMB: Int = DataChoice.defaultCacheMB,
+              normalization: NormalizationChoice = .auto)
+
+    /// Which input normalisation a training run applies (`data.normalization`).
+    public enum NormalizationChoice: String, Equatable, Sendable, CaseIterable {
+        /// The file's `mean`/`std` attributes, else per-channel statistics of the training split (computed once,
+        /// streaming): either way stored in the checkpoint.
+        case auto
+        /// Features as read (`uint8 / 255` or `float32`), whatever the file's attributes say.
+        case none
+    }
+
+    /// Default of `data.cache_mb`: `HDF5ImageSource.defaultCacheBytes` in MiB.
+    public static let defaultCacheMB = HDF5ImageSource.defaultCacheBytes >> 20
+    /// Largest `data.cache_mb` accepted (1 TiB).
+    public static let maximumCacheMB = 1 << 20
 
     /// The recipe name of the data set.
     public var name: String {
@@ -33,7 +50,7 @@ public enum DataChoice: Equatable, Sendable {
             switch self {
             case let .fashionMNIST(directory): FashionMNIST(directory: directory ?? FashionMNIST.defaultDirectory)
             case .cmudict: nil
-            case let .hdf5(path, fraction): try HDF5ImageSource(path: path, validationFraction: fraction)
+            case let .hdf5(path, fraction, cacheMB, _): try HDF5ImageSource(path: path, validationFraction: fraction, cacheBytes: cacheMB << 20)
             }
         }
     }
@@ -43,7 +60,7 @@ public enum DataChoice: Equatable, Sendable {
         switch self {
         case let .fashionMNIST(directory): directory ?? FashionMNIST.defaultDirectory
         case let .cmudict(lexicon, _): lexicon
-        case let .hdf5(path, _): path
+        case let .hdf5(path, _, _, _): path
         }
     }
 
@@ -62,7 +79,7 @@ public enum DataChoice: Equatable, Sendable {
     /// Decodes a `data` mapping (`allowed` extra keys belong to the caller, e.g. `train_limit`).
     static func parse(_ node: RecipeNode, extraKeys: [String]) throws -> DataChoice {
         let sourceKeys = ["fashion-mnist": ["directory"], "cmudict": ["lexicon", "validation_words"],
-                          "hdf5": ["path", "validation_fraction"]]
+                          "hdf5": ["path", "validation_fraction", "cache_mb", "normalization"]]
         let name = try node["dataset"].string() ?? recipeDefault.name
         guard let own = sourceKeys[name] else {
             throw node["dataset"].invalid("must be one of \(sourceKeys.keys.sorted().joined(separator: ", ")) (got '\(name)')")
@@ -80,7 +97,15 @@ public enum DataChoice: Equatable, Sendable {
             guard fraction > 0, fraction < 1 else {
                 throw node["validation_fraction"].invalid("must be in (0, 1) (got \(fraction))")
             }
-            return .hdf5(path: path, validationFraction: fraction)
+            let cacheMB = try node["cache_mb"].int() ?? defaultCacheMB
+            guard (0...maximumCacheMB).contains(cacheMB) else {
+                throw node["cache_mb"].invalid("must be in 0…\(maximumCacheMB) MiB (got \(cacheMB))")
+            }
+            let mode = try node["normalization"].string() ?? NormalizationChoice.auto.rawValue
+            guard let normalization = NormalizationChoice(rawValue: mode) else {
+                throw node["normalization"].invalid("must be one of \(NormalizationChoice.allCases.map(\.rawValue).joined(separator: ", ")) (got '\(mode)')")
+            }
+            return .hdf5(path: path, validationFraction: fraction, cacheMB: cacheMB, normalization: normalization)
         default:
             return .fashionMNIST(directory: try node["directory"].string())
         }

@@ -129,19 +129,24 @@ public struct TrainingWorkflow {
             return task
         case let (data, .layers(config)):
             guard let source = try data.classificationSource else { throw WorkflowError.unsupported(file: recipe.file, what: "\(data.name) with a layer model") }
-            var train = try source.load(.train)
-            let teacher = try teacherLogits(for: recipe, train: train)
-            if let limit = recipe.trainLimit, limit < train.count { train = train.subset(Array(0..<limit), name: train.name) }
+            // Splits are lazy where the source allows (HDF5: batches read from the file through a bounded cache).
+            let rawTrain = try source.samples(.train)
+            let normalization = try inputNormalization(for: data, source: source, train: rawTrain)
+            func prepared(_ raw: any LabelledSamples) throws -> any LabelledSamples {
+                try (normalization.map { try NormalizedSamples(raw, $0) } ?? raw).viewed(as: config.inputShape)
+            }
+            var train = try prepared(rawTrain)
+            let teacher = try teacherLogits(for: recipe, raw: rawTrain, prepared: train)
+            if let limit = recipe.trainLimit, limit < train.count { train = train.samples(at: Array(0..<limit), name: train.name) }
             let distillation = teacher.map { logits in
                 Distillation(teacherLogits: Array(logits.values.prefix(train.count * logits.classes)), teacherClasses: logits.classes,
                              alpha: recipe.distillation!.alpha, temperature: recipe.distillation!.temperature)
             }
-            let shape = config.inputShape
-            let trainSplit = try train.reshaped(sampleShape: shape), validationSplit = try source.load(.validation).reshaped(sampleShape: shape)
+            let validationSplit = try prepared(source.samples(.validation))
             var specialization = recipe.specialization
             if var spec = specialization, spec.needsMarginCalibration {
                 let (marginIn, marginOut, count) = try MarginCalibration.calibrate(
-                    config: config, train: trainSplit, validation: validationSplit, specialization: spec, settings: recipe.training,
+                    config: config, train: train, validation: validationSplit, specialization: spec, settings: recipe.training,
                     seed: recipe.seed, quiet: options.quiet, log: log)
                 if spec.isMarginInAuto { spec.marginIn = Float(marginIn) }
                 if spec.isMarginOutAuto { spec.marginOut = Float(marginOut) }
@@ -151,31 +156,47 @@ public struct TrainingWorkflow {
                 specialization = spec
             }
             let task = try ClassificationTask(
-                config: config, train: trainSplit, validation: validationSplit,
-                test: try source.load(.test).reshaped(sampleShape: shape), batchSize: recipe.training.batchSize, seed: recipe.seed,
+                config: config, train: train, validation: validationSplit,
+                test: try prepared(source.samples(.test)), batchSize: recipe.training.batchSize, seed: recipe.seed,
                 specialization: specialization, distillation: distillation)
             task.recipeText = recipe.text
             task.augmentation = recipe.augmentation
+            task.inputNormalization = normalization
             return task
         case let (data, model):
             throw WorkflowError.unsupported(file: recipe.file, what: "\(data.name) with \(model)")
         }
     }
 
-    /// Teacher logits on the whole train split, or nil when the recipe does not distill (or α = 0).
-    func teacherLogits(for recipe: TrainingRecipe, train: Dataset) throws -> (values: [Float], classes: Int)? {
+    /// The input normalisation a run on `data` applies: none for Fashion-MNIST; for HDF5 (`data.normalization: auto`)
+    /// the file's `mean`/`std`, else per-channel statistics of the training split, computed streaming (the same
+    /// values on every run, so `--resume` continues with them).
+    func inputNormalization(for data: DataChoice, source: any ClassificationSource, train: any LabelledSamples) throws -> InputNormalization? {
+        guard case let .hdf5(_, _, _, mode) = data, mode == .auto else { return nil }
+        if let prescribed = source.prescribedNormalization {
+            log("input normalization: \(prescribed) (the file's mean/std attributes)")
+            return prescribed
+        }
+        let reporter = ProgressReporter(label: "normalization statistics", total: train.count, unit: "sample", quiet: options.quiet)
+        let computed = try InputNormalization.statistics(of: train) { reporter.update($0) }
+        log("input normalization: \(computed) (computed on the \(train.count) training samples; stored in the checkpoint)")
+        return computed
+    }
+
+    /// Teacher logits on the whole train split, or nil when the recipe does not distill (or α = 0). A teacher
+    /// checkpoint sees `raw` through its own input normalisation and shape; a logits file is checked against the
+    /// student's `prepared` samples.
+    func teacherLogits(for recipe: TrainingRecipe, raw: any LabelledSamples, prepared: any LabelledSamples) throws -> (values: [Float], classes: Int)? {
         guard let distillation = recipe.distillation, distillation.alpha > 0 else { return nil }
         let file: LogitsFile
         if let logitsPath = distillation.teacherLogits["train"] {
-            file = try TeacherLogits.fromFile(URL(fileURLWithPath: logitsPath), split: "train", data: train)
+            file = try TeacherLogits.fromFile(URL(fileURLWithPath: logitsPath), split: "train", data: prepared)
         } else {
             let checkpoint = try teacherCheckpoint(for: recipe, distillation)
-            let config = try Checkpoint.readModelConfig(from: URL(fileURLWithPath: checkpoint))
-            file = try TeacherLogits.fromCheckpoint(URL(fileURLWithPath: checkpoint), split: "train",
-                                                    data: try train.reshaped(sampleShape: config.inputShape), quiet: options.quiet)
+            file = try TeacherLogits.fromCheckpoint(URL(fileURLWithPath: checkpoint), split: "train", data: raw, quiet: options.quiet)
         }
-        guard file.classCount == train.classNames.count else {
-            throw ClassificationTaskError.teacherClassMismatch(teacherClasses: file.classCount, dataClasses: train.classNames.count)
+        guard file.classCount == raw.classNames.count else {
+            throw ClassificationTaskError.teacherClassMismatch(teacherClasses: file.classCount, dataClasses: raw.classNames.count)
         }
         return (file.logits.scalars, file.classCount)
     }

@@ -39,7 +39,7 @@ import _EBJRTestSupport
             """
         let idx = try write("name: same\n\(body)\ndata: {train_limit: 2000}\n", to: dir, "idx.yaml")
         // The data path is relative to the working directory (the run's current directory is `dir`).
-        let hdf5 = try write("name: same\n\(body)\ndata: {dataset: hdf5, path: fmnist.h5, train_limit: 2000}\n", to: dir, "hdf5.yaml")
+        let hdf5 = try write("name: same\n\(body)\ndata: {dataset: hdf5, path: fmnist.h5, normalization: none, train_limit: 2000}\n", to: dir, "hdf5.yaml")
         let idxRun = try TestSupport.ebjr(["train", idx, "--quiet", "--output", dir.appendingPathComponent("idx.ckpt.h5").path],
                                           currentDirectory: dir)
         let hdf5Run = try TestSupport.ebjr(["train", hdf5, "--quiet", "--output", dir.appendingPathComponent("hdf5.ckpt.h5").path],

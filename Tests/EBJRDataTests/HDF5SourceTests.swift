@@ -115,7 +115,8 @@ struct HDF5SourceTests {
     @Test func uint8VectorsAcrossSeveralBlocksWithOneMeanAndStd() throws {
         let source = try HDF5ImageSource(path: try Self.file("u8_d"))
         let train = try source.load(.train)
-        #expect(train.count == 9000 && 9000 > 2 * HDF5ImageSource.blockRows)
+        let blockRows = try source.samples(.train).streamingBlockRows
+        #expect(train.count == 9000 && 9000 > 2 * blockRows)
         #expect(train.sampleShape == [3])
         let expected = Self.pixels(9000 * 3, uint8: true).map { ($0 - 0.5) / 0.25 }
         #expect(Self.bits(train.features) == Self.bits(expected))
