@@ -1,4 +1,5 @@
 import EBJRRouting
+import EBJRFiles
 
 /// The whole evaluation: every side model, every score, every operating point, chosen on validation and
 /// realised on test, with bounds and flags. Written as `report.json`; `schemaVersion` changes whenever a field
@@ -14,6 +15,9 @@ public struct EvaluationResult: Hashable, Sendable, Codable {
     public var settings: EvaluationSettings
     /// Free-form notes for the report (data, seeds, caveats).
     public var notes: [String]
+    /// Where the result came from: toolkit version, git commit, recipe, SHA-256 of every checkpoint and data file read
+    /// (nil for results computed in memory).
+    public var manifest: RunManifest?
 
     public init(title: String, deep: DeepModelSummary, sideModels: [SideModelEvaluation], settings: EvaluationSettings,
                 notes: [String] = []) {

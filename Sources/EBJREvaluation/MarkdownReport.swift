@@ -18,6 +18,7 @@ public enum MarkdownReport {
             + "(n = \(d.sampleCount.test); ± is the standard error of A_D, which every bound against A_D inherits).\n\n"
         for note in result.notes { md += "- \(note)\n" }
         if !result.notes.isEmpty { md += "\n" }
+        if let manifest = result.manifest { md += "Provenance: \(manifest.summary) — `manifest` in report.json.\n\n" }
 
         md += "## Summary (test): general and specialized side models side by side\n\n"
         for criterion in result.settings.criteria {

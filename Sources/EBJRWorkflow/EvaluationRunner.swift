@@ -25,6 +25,8 @@ public struct EvaluationRunner {
         var model: Sequential?
         /// The model's input shape (nil for logits files).
         var inputShape: [Int]?
+        /// The checkpoint the logits were computed from (nil for logits files).
+        var checkpointPath: String?
         var subsetRouting: SubsetRouting?
         var validation: Logits
         var test: Logits
@@ -57,7 +59,9 @@ public struct EvaluationRunner {
         ]
         let result = try evaluate(title: recipe.name, deep: deep, sides: sides, labels: labels, rows: nil, notes: &notes)
         let outputURL = URL(fileURLWithPath: recipe.outputDirectory)
+        let manifest = try self.manifest(deep: deep, sides: sides)
         var finalResult = result
+        finalResult.manifest = manifest
         if recipe.measureLatency, deep.model != nil {
             let latency = try LatencyMeasurement(samples: recipe.latencySamples, quiet: quiet)
                 .measure(deep: deep, sides: sides, result: result, splits: splits)
@@ -81,14 +85,31 @@ public struct EvaluationRunner {
                     + "in-subset samples (subset %@, seed %llu): %d validation, %d test samples.", share * 100,
                     subset.map { source.classNames[$0] }.joined(separator: ", "), recipe.workloadSeed,
                     rows.validation.count, rows.test.count)]
-                let mixResult = try evaluate(title: "\(recipe.name) — \(Int((share * 100).rounded()))% in-subset workload",
+                var mixResult = try evaluate(title: "\(recipe.name) — \(Int((share * 100).rounded()))% in-subset workload",
                                              deep: deep, sides: sides, labels: labels, rows: rows, notes: &mixNotes)
+                mixResult.manifest = manifest
                 let mixURL = outputURL.appendingPathComponent("mix-\(Int((share * 100).rounded()))")
                 _ = try ReportWriter.write(mixResult, to: mixURL)
                 mixes.append((share, mixURL, mixResult))
             }
         }
         return Outcome(directory: outputURL, result: finalResult, mixes: mixes)
+    }
+
+    /// The report's provenance: the evaluation recipe (with its text), the data files, and every model's checkpoint or
+    /// logits files, with their SHA-256.
+    private func manifest(deep: ResolvedModel, sides: [ResolvedModel]) throws -> RunManifest {
+        var manifest = try RunManifest.forRecipe(file: recipe.file, text: (try? RecipeDocument.text(path: recipe.file)) ?? "",
+                                                 includeText: true, data: recipe.data)
+        for (role, model) in [("deep", deep)] + sides.map({ ("side", $0) }) {
+            if let checkpoint = model.checkpointPath {
+                try manifest.addInput(role: "\(role) model \(model.source.name): checkpoint", path: checkpoint)
+            }
+            for (split, path) in model.source.logits.sorted(by: { $0.key < $1.key }) {
+                try manifest.addInput(role: "\(role) model \(model.source.name): \(split) logits", path: path)
+            }
+        }
+        return manifest
     }
 
     private func evaluate(title: String, deep: ResolvedModel, sides: [ResolvedModel], labels: (validation: [Int], test: [Int]),
@@ -117,7 +138,7 @@ public struct EvaluationRunner {
                 logits[split.rawValue] = try Logits(values: Array(UnsafeBufferPointer(start: file.logits.data, count: file.logits.count)),
                                                     count: file.count, classCount: file.classCount, what: file.source?.path ?? "logits")
             }
-            return ResolvedModel(source: source, flops: source.flops ?? 0, model: nil, inputShape: nil,
+            return ResolvedModel(source: source, flops: source.flops ?? 0, model: nil, inputShape: nil, checkpointPath: nil,
                                  subsetRouting: try source.restrictToSubset.map { try SubsetRouting(subset: $0, design: .generalRestricted(classCount: logits["test"]!.classCount)) },
                                  validation: logits["validation"]!, test: logits["test"]!)
         }
@@ -153,7 +174,7 @@ public struct EvaluationRunner {
             routing = try SubsetRouting(subset: subset, design: .generalRestricted(classCount: logits["test"]!.classCount))
         }
         return ResolvedModel(source: source, flops: source.flops ?? Double(config.flops), model: model, inputShape: config.inputShape,
-                             subsetRouting: routing, validation: logits["validation"]!, test: logits["test"]!)
+                             checkpointPath: url.path, subsetRouting: routing, validation: logits["validation"]!, test: logits["test"]!)
     }
 }
 
