@@ -87,7 +87,7 @@ public struct RunManifest: Codable, Hashable, Sendable {
         var line = "ebjr \(toolkitVersion)"
         line += gitCommit.map { " (commit \($0.prefix(12)))" } ?? " (no git checkout)"
         if let recipe { line += ", recipe \(recipe.file) (sha256 \(recipe.sha256.prefix(12)))" }
-        line += ", \(inputs.count) input file\(inputs.count == 1 ? "" : "s") with their SHA-256"
+        line += ", \(inputs.count) input file\(inputs.count == 1 ? "" : "s") hashed (SHA-256)"
         return line
     }
 }

@@ -1,6 +1,8 @@
 import Testing
 import Foundation
 import EBJRFiles
+import EBJRCheckpoint
+import EBJRNN
 import _EBJRTestSupport
 
 /// Provenance: SHA-256 against the FIPS 180-4 examples and Python's hashlib, the git commit read from `.git` layouts
@@ -112,4 +114,20 @@ struct ProvenanceTests {
         #expect(manifest.recipe?.sha256 == SHA256.hexDigest(Data("name: r\n".utf8)))
         #expect(RunManifest.Recipe(file: "r.yaml", text: "x", includeText: false).text == nil)
     }
+}
+
+/// `ebjr inspect` shows the provenance manifest and the training log of a checkpoint as one summary line each.
+@Test func inspectSummarisesProvenanceAndTrainingLog() throws {
+    let folder = try TemporaryDirectory("inspect-provenance")
+    let url = folder.file("model.h5")
+    var checkpoint = try TrainedModel(.mlp([4, 3])).checkpoint()
+    let manifest = RunManifest(toolkitVersion: "1.2.3", gitCommit: String(repeating: "ab", count: 20),
+                               recipe: .init(file: "r.yaml", text: "x", includeText: false),
+                               inputs: [.init(role: "data", path: "d.h5", bytes: 1, sha256: String(repeating: "0", count: 64))])
+    checkpoint.metadata[RunManifest.checkpointMetadataKey] = manifest.json()
+    checkpoint.metadata["training_log"] = "epoch,loss\n1,0.5\n2,0.4\n"
+    try checkpoint.save(to: url)
+    let text = try inspect(url)
+    #expect(text.contains("provenance = ebjr 1.2.3 (commit abababababab), recipe r.yaml (sha256 \(manifest.recipe!.sha256.prefix(12))), 1 input file hashed (SHA-256)"), "\(text)")
+    #expect(text.contains("training_log = 2 epochs"), "\(text)")
 }
