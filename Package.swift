@@ -55,7 +55,7 @@ let package = Package(
 
         // Training: the one Trainer and its tasks (classification here, sequences in EBJRLang)
         .target(name: "EBJRTraining",
-                dependencies: ["EBJRTensor", "EBJRNN", "EBJROptimizers", "EBJRData", "EBJRCheckpoint", "EBJRRouting"]),
+                dependencies: ["EBJRTensor", "EBJRNN", "EBJROptimizers", "EBJRData", "EBJRCheckpoint", "EBJRRouting", "EBJRFiles"]),
         .target(name: "EBJRLang",
                 dependencies: ["EBJRTensor", "EBJRNN", "EBJRRouting", "EBJRCheckpoint", "EBJRData", "EBJRHDF5",
                                "EBJREvaluation", "EBJRFiles", "EBJRTraining"]),

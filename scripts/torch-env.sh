@@ -26,6 +26,6 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 exec "$here/python-env.sh" \
   --venv "${EBJR_TORCH_ENV:-$root/.venv-bench}" \
-  --packages "${EBJR_TORCH_SPEC:-torch} numpy threadpoolctl" \
-  --imports "torch numpy threadpoolctl" \
+  --packages "${EBJR_TORCH_SPEC:-torch} numpy threadpoolctl h5py" \
+  --imports "torch numpy threadpoolctl h5py" \
   --label torch-env

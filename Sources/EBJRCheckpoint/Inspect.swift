@@ -1,4 +1,5 @@
 import EBJRHDF5
+import EBJRFiles
 import Foundation
 
 /// A human-readable summary of an HDF5 file, for `ebjr inspect`.
@@ -132,7 +133,7 @@ private func describeCheckpoint(_ url: URL, recipeLines: Int) throws -> [String]
     if file.contains(CheckpointFormat.metadataGroup) {
         let group = try file.group(CheckpointFormat.metadataGroup)
         for key in try group.childNames() {
-            lines.append(field("metadata", "\(key) = \(firstLine(try group.dataset(key).readString()))"))
+            lines.append(field("metadata", "\(key) = \(metadataSummary(key, try group.dataset(key).readString()))"))
         }
     }
     let recipe = try file.dataset(CheckpointFormat.recipeDataset).readString()
@@ -187,6 +188,17 @@ private func describeTree(_ file: HDF5File, limit: Int = 200) throws -> [String]
 
 private func field(_ name: String, _ value: String) -> String {
     "  " + name.padding(toLength: 15, withPad: " ", startingAt: 0) + value
+}
+
+/// One line for a metadata value: the provenance manifest's summary, the training log's epoch count, or the first
+/// line of anything else.
+private func metadataSummary(_ key: String, _ text: String) -> String {
+    if key == RunManifest.checkpointMetadataKey, let manifest = try? RunManifest.parse(text) { return manifest.summary }
+    if key == "training_log" {
+        let rows = text.split(separator: "\n").count - 1
+        return "\(rows) epoch\(rows == 1 ? "" : "s") (also in <checkpoint name>.log.csv)"
+    }
+    return firstLine(text)
 }
 
 private func firstLine(_ text: String) -> String {

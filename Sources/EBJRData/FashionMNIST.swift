@@ -34,10 +34,8 @@ public struct FashionMNIST: ClassificationSource {
 
     /// Loads one split. `flatten` gives samples of shape `[784]`, otherwise `[1, 28, 28]`.
     public static func load(_ split: Split, directory: String = defaultDirectory, flatten: Bool = false) throws -> Dataset {
-        let prefix = split == .test ? "t10k" : "train"
-        let all = try loadFiles(images: "\(directory)/\(prefix)-images-idx3-ubyte.gz",
-                                labels: "\(directory)/\(prefix)-labels-idx1-ubyte.gz",
-                                flatten: flatten, name: "fashion-mnist/\(split.rawValue)")
+        let (images, labels) = files(of: split, directory: directory)
+        let all = try loadFiles(images: images, labels: labels, flatten: flatten, name: "fashion-mnist/\(split.rawValue)")
         switch split {
         case .test: return all
         case .train: return all.subset(Array(0..<min(trainCount, all.count)), name: all.name)
@@ -48,6 +46,12 @@ public struct FashionMNIST: ClassificationSource {
             }
             return all.subset(Array(trainCount..<all.count), name: all.name)
         }
+    }
+
+    /// The images and labels IDX files a split is read from (train and validation share the training files).
+    public static func files(of split: Split, directory: String = defaultDirectory) -> (images: String, labels: String) {
+        let prefix = split == .test ? "t10k" : "train"
+        return ("\(directory)/\(prefix)-images-idx3-ubyte.gz", "\(directory)/\(prefix)-labels-idx1-ubyte.gz")
     }
 
     /// Reads an images/labels pair of IDX files and checks that they agree.

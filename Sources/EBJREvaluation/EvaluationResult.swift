@@ -1,4 +1,5 @@
 import EBJRRouting
+import EBJRFiles
 
 /// The whole evaluation: every side model, every score, every operating point, chosen on validation and
 /// realised on test, with bounds and flags. Written as `report.json`; `schemaVersion` changes whenever a field
@@ -21,6 +22,9 @@ public struct EvaluationResult: Hashable, Sendable, Codable {
     /// The headline: per workload mix, the operating point to deploy (`Recommender`); nil until the runner adds
     /// it (and in files written before it existed).
     public var recommendation: RecommendationBlock?
+    /// Where the result came from: toolkit version, git commit, recipe, SHA-256 of every checkpoint and data file read
+    /// (nil for results computed in memory).
+    public var manifest: RunManifest?
 
     public init(title: String, deep: DeepModelSummary, sideModels: [SideModelEvaluation], settings: EvaluationSettings,
                 notes: [String] = []) {

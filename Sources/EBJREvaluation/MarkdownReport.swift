@@ -16,6 +16,7 @@ public enum MarkdownReport {
         var md = "# \(result.title)\n\n"
         md += "**How to read.** \(RecommendationBlock.conventions) Thresholds are chosen on the validation split only and "
             + "applied once to the test split: *expected* = validation, *realised* = test.\n\n"
+        if let manifest = result.manifest { md += "Provenance: \(manifest.summary) — `manifest` in report.json.\n\n" }
         md += "## Recommendation\n\n"
         let block = result.recommendation
         if let block, !block.mixes.isEmpty {

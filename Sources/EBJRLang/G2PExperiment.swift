@@ -31,7 +31,7 @@ public enum G2PExperiment {
     @discardableResult
     public static func evaluate(swiftModel: G2PModel, superModel: G2PModel, names: (String, String), dataset: G2PDataset,
                                 validationLimit: Int? = nil, testLimit: Int? = nil, outputDir: String, tolerance: Double = 0.01,
-                                beamWidth: Int = 5, beamWords: Int = 1000, exportLogits: Bool = true,
+                                beamWidth: Int = 5, beamWords: Int = 1000, exportLogits: Bool = true, manifest: RunManifest? = nil,
                                 log: (String) -> Void = { print($0) }) throws -> G2PReport {
         try FileManager.default.createDirectory(atPath: outputDir, withIntermediateDirectories: true)
         let validation = validationLimit.map { Array(dataset.validation.prefix($0)) } ?? dataset.validation
@@ -129,7 +129,7 @@ public enum G2PExperiment {
                         train: dataset.train.count, validation: validation.count, test: test.count,
                         wordsWithSeveralPronunciations: dataset.wordsWithSeveralPronunciations),
             swift: swiftSummary, super: superSummary, tolerance: tolerance, scores: scoreSummaries,
-            measuredBatched: measuredBatched, measuredSingle: measuredSingle, importedLogitsRoundTrip: roundTrip)
+            measuredBatched: measuredBatched, measuredSingle: measuredSingle, importedLogitsRoundTrip: roundTrip, manifest: manifest)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")

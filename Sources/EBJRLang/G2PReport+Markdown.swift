@@ -6,6 +6,7 @@ extension G2PReport {
         func pct(_ x: Double) -> String { x.isNaN ? "–" : String(format: "%.2f%%", 100 * x) }
         func num(_ x: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", x) }
         var md = "# E-LANG on CMU G2P: Swift → Super sequence routing\n\n"
+        if let manifest { md += "Provenance: \(manifest.summary) — `manifest` in report.json.\n\n" }
         md += "## Data\n"
         md += "Festival `cmudict-0.4.out`: \(data.entryLines) entry lines, \(data.malformedLines) malformed; excluded entries: "
         md += data.excluded.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")

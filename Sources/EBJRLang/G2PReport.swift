@@ -1,3 +1,5 @@
+import EBJRFiles
+
 /// Everything the G2P / E-LANG experiment measured (written as `report.json` and `report.md`).
 public struct G2PReport: Codable, Sendable {
     public struct DataSummary: Codable, Sendable {
@@ -74,4 +76,6 @@ public struct G2PReport: Codable, Sendable {
     /// Whether scores recomputed from the exported HDF5 logits (`ImportedLogits`) equal the in-memory ones (nil:
     /// not exported).
     public var importedLogitsRoundTrip: Bool?
+    /// Where the report came from (toolkit version, git commit, recipe, SHA-256 of the checkpoints and the lexicon).
+    public var manifest: RunManifest? = nil
 }

@@ -19,6 +19,8 @@ extension ImportedLogits {
                          outputDirectory: String? = nil) throws -> Outcome {
         func fail(_ reason: String) -> LangError { .importedLogits(path: path, reason: reason) }
         let title = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        var manifest = RunManifest()
+        try manifest.addInput(role: "imported logits", path: path)
         switch content {
         case let .classification(splits):
             guard let validation = splits["validation"], let test = splits["test"] else {
@@ -32,12 +34,13 @@ extension ImportedLogits {
             }
             if threshold != nil { throw fail("--threshold applies to sequence files; classification thresholds are chosen on validation") }
             let scores = try (scoreNames.isEmpty ? EvaluationSettings.defaultScores : scoreNames.map { try Score(name: $0) })
-            let result = try Evaluator(settings: EvaluationSettings(scores: scores)).evaluate(
+            var result = try Evaluator(settings: EvaluationSettings(scores: scores)).evaluate(
                 title: title, deepName: "imported", deepFLOPs: deepFLOPs ?? 1,
                 validation: EvaluationSplit(labels: validation.labels, deepLogits: deepValidation, what: "validation"),
                 test: EvaluationSplit(labels: test.labels, deepLogits: deepTest, what: "test"),
                 sideModels: [SideModelInput(name: "side", flops: flops ?? 0, validationLogits: validation.logits, testLogits: test.logits)],
                 notes: ["Imported logits from \(path)" + (flops == nil || deepFLOPs == nil ? "; no flops/deep_flops attributes: cost = fraction routed." : ".")])
+            result.manifest = manifest
             if let outputDirectory { _ = try ReportWriter.write(result, to: URL(fileURLWithPath: outputDirectory)) }
             return .classification(result)
 
@@ -58,7 +61,7 @@ extension ImportedLogits {
                 file: path, tolerance: tolerance, fixedThreshold: threshold, sequences: testSplit.statistics.count,
                 smallWER: Double(testSplit.swiftCorrect.filter { !$0 }.count) / n,
                 deepWER: Double(testSplit.superCorrect.filter { !$0 }.count) / n,
-                costIsFLOPs: flops != nil && deepFLOPs != nil, scores: summaries)
+                costIsFLOPs: flops != nil && deepFLOPs != nil, scores: summaries, manifest: manifest)
             if let outputDirectory {
                 let folder = URL(fileURLWithPath: outputDirectory)
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -127,11 +130,14 @@ public struct ImportedSequenceReport: Codable, Sendable {
     /// Whether relative cost is by the file's FLOPs (else: fraction routed).
     public var costIsFLOPs: Bool
     public var scores: [G2PReport.ScoreSummary]
+    /// Where the report came from (toolkit version, git commit, SHA-256 of the logits file).
+    public var manifest: RunManifest? = nil
 
     public var markdown: String {
         func pct(_ x: Double) -> String { x.isNaN ? "–" : String(format: "%.2f%%", 100 * x) }
         func num(_ x: Double, _ d: Int = 3) -> String { x.isNaN ? "–" : String(format: "%.\(d)f", x) }
         var md = "# Sequence routing of imported logits: \(file)\n\n"
+        if let manifest { md += "Provenance: \(manifest.summary) — `manifest` in report.json.\n\n" }
         md += "\(sequences) test sequences; small model WER \(pct(smallWER)), deep model WER \(pct(deepWER)). "
         md += fixedThreshold.map { "Fixed τ = \($0).\n\n" } ?? "τ chosen on validation: joint WER ≤ deep + \(num(100 * tolerance, 1)) pp, cheapest.\n\n"
         md += "| score | AUROC (test) | τ | routed (test) | joint WER test | \(costIsFLOPs ? "FLOPs rel." : "cost rel.") | WER bounds [lower, upper] | oracle WER at same routing |\n|---|---|---|---|---|---|---|---|\n"

@@ -64,6 +64,8 @@ public struct TrainingOutcome: Sendable {
     public var records: [EpochRecord]
     /// `TrainingTask.finalMetrics()` of the kept weights (e.g. `test_accuracy`).
     public var finalMetrics: [String: Double]
+    /// The epoch after which early stopping ended the run (nil: it ran every epoch of the recipe).
+    public var stoppedEarlyAfter: Int?
     /// Median training throughput over the epochs run (items per second).
     public var itemsPerSecond: Double
     /// What an item is (`samples`, `words`).
@@ -78,7 +80,12 @@ public struct TrainingOutcome: Sendable {
 ///
 /// Checkpoint bookkeeping (`training_state/`): `epoch`, `global_step`, the task's generators, integers `seed` and
 /// `best_epoch`, reals `best_validation_metric`, `lowest_loss`; while a keep-best run is in progress the best weights
-/// are in `best_model_weights/`.
+/// are in `best_model_weights/`. With `early_stopping`, its best metric and count (`early_stopping_best`,
+/// `early_stopping_wait`) and, once it stopped the run, `stopped_early` (the epoch).
+///
+/// Every epoch adds a row to the run's `TrainingLog`, rewritten beside the checkpoint (`<name>.log.csv`) before the
+/// epoch's checkpoint and stored in it (`metadata/training_log`), so that `--resume` continues the log of the epochs
+/// the checkpoint holds.
 public final class Trainer {
     public let task: TrainingTask
     public let settings: TrainingSettings
@@ -95,6 +102,11 @@ public final class Trainer {
     private var best: (epoch: Int, metric: Double, weights: [(name: String, tensor: Tensor)])?
     private var lowestLoss: Double?
     private var lastMetric: Double?
+    private var earlyStopping = EarlyStopping.State()
+    /// The epoch after which early stopping ended the run.
+    private var stoppedEarly: Int?
+    /// The per-epoch log (see `TrainingLog`).
+    public private(set) var trainingLog: TrainingLog
 
     public init(task: TrainingTask, settings: TrainingSettings, checkpointPath: String?, metadata: [String: String] = [:],
                 quiet: Bool = false, log: @escaping (String) -> Void = logLine) {
@@ -104,6 +116,7 @@ public final class Trainer {
         self.metadata = metadata
         self.quiet = quiet
         self.log = log
+        trainingLog = TrainingLog(metricKey: task.metric.key, itemName: task.itemName)
         optimizer = settings.optimizer.make(parameters: task.model.namedParameters(), learningRate: settings.learningRate)
         schedule = settings.schedule.schedule(epochs: settings.epochs, batchesPerEpoch: task.batchesPerEpoch)
     }
@@ -188,6 +201,8 @@ public final class Trainer {
             throw invalid("training_state/\(Self.bestEpochKey)", "missing, but the recipe keeps the best validation epoch")
         }
         if let metric = state.reals[Self.lastMetricKey], metric.isFinite { lastMetric = metric }
+        try restoreEarlyStopping(state, invalid: invalid)
+        restoreLog(checkpoint: checkpoint, epochs: state.epoch)
         log("resumed from \(path) at epoch \(progress.epoch), step \(progress.globalStep)")
         return checkpoint
     }
@@ -198,7 +213,7 @@ public final class Trainer {
     public func run() throws -> TrainingOutcome {
         guard task.trainingCount > 0, task.batchesPerEpoch > 0 else { throw TrainingError.emptyTrainingSet(metadata["name"] ?? "the run") }
         var records: [EpochRecord] = []
-        while progress.epoch < settings.epochs {
+        while progress.epoch < settings.epochs && stoppedEarly == nil {
             let record = try runEpoch()
             records.append(record)
             log(String(format: "epoch %d/%d: loss %.4f, %.0f %@/s, %.1f s, validation %@ %.2f%%", record.epoch, settings.epochs,
@@ -207,8 +222,16 @@ public final class Trainer {
             if settings.keep == .bestValidation, task.metric.isBetter(record.validationMetric, than: best?.metric) {
                 best = (record.epoch, record.validationMetric, Checkpoint.modelState(of: task.model))
             }
+            if let rule = settings.earlyStopping, rule.observe(record.validationMetric, metric: task.metric, state: &earlyStopping) {
+                stoppedEarly = record.epoch
+                log(String(format: "early stopping after epoch %d: validation %@ has not improved by more than %g for %d epoch%@ (best %.2f%%)",
+                           record.epoch, task.metric.label, rule.minDelta, rule.patience, rule.patience == 1 ? "" : "s",
+                           (earlyStopping.best ?? .nan) * 100))
+            }
+            trainingLog.append(record, finishedAt: Date())
+            if let checkpointPath { try trainingLog.write(to: TrainingLog.path(forCheckpoint: checkpointPath)) }
             let every = settings.checkpointEvery
-            if progress.epoch == settings.epochs || (every > 0 && progress.epoch % every == 0) {
+            if progress.epoch == settings.epochs || stoppedEarly != nil || (every > 0 && progress.epoch % every == 0) {
                 try save(final: nil)
             }
         }
@@ -231,7 +254,8 @@ public final class Trainer {
         kept["kept_epoch"] = Double(keptEpoch)
         try save(final: kept.merging(final) { $1 })
         return TrainingOutcome(checkpoint: checkpointPath ?? "", metric: task.metric, validationMetric: validation, keptEpoch: keptEpoch,
-                               records: records, finalMetrics: final, itemsPerSecond: median(records.map(\.itemsPerSecond)), itemName: task.itemName)
+                               records: records, finalMetrics: final, stoppedEarlyAfter: stoppedEarly,
+                               itemsPerSecond: median(records.map(\.itemsPerSecond)), itemName: task.itemName)
     }
 
     /// Trains the next epoch and validates.
@@ -287,7 +311,13 @@ public final class Trainer {
             state.integers[Self.bestEpochKey] = Int64(best.epoch)
             state.reals[Self.bestMetricKey] = best.metric
         }
+        if settings.earlyStopping != nil, let bestMetric = earlyStopping.best {
+            state.reals[Self.earlyStoppingBestKey] = bestMetric
+            state.integers[Self.earlyStoppingWaitKey] = Int64(earlyStopping.wait)
+        }
+        if let stoppedEarly { state.integers[Self.stoppedEarlyKey] = Int64(stoppedEarly) }
         var metadata = self.metadata
+        metadata[TrainingLog.metadataKey] = trainingLog.text
         metadata["kept_weights"] = settings.keep.rawValue
         metadata["validation_metric"] = task.metric.key
         for (key, value) in final ?? [:] { metadata[key] = String(value) }
@@ -307,4 +337,39 @@ public final class Trainer {
     static let bestMetricKey = "best_validation_metric"
     static let lowestLossKey = "lowest_loss"
     static let lastMetricKey = "last_validation_metric"
+    static let earlyStoppingBestKey = "early_stopping_best"
+    static let earlyStoppingWaitKey = "early_stopping_wait"
+    static let stoppedEarlyKey = "stopped_early"
+
+    /// Restores the early-stopping count and best metric (and whether it already stopped the run), checking that they
+    /// are values this run can continue from.
+    private func restoreEarlyStopping(_ state: TrainingState, invalid: (String, String) -> TrainingError) throws {
+        guard let rule = settings.earlyStopping else { return }
+        if let stopped = state.integers[Self.stoppedEarlyKey] {
+            guard Int64(state.epoch) == stopped else {
+                throw invalid("training_state/\(Self.stoppedEarlyKey)", "\(stopped) ≠ the stored epoch \(state.epoch)")
+            }
+            stoppedEarly = Int(stopped)
+        }
+        guard let bestMetric = state.reals[Self.earlyStoppingBestKey] else {
+            if state.epoch > 0 { log("the checkpoint has no early-stopping state: counting epochs without improvement from epoch \(state.epoch + 1)") }
+            return
+        }
+        guard bestMetric.isFinite else { throw invalid("training_state/\(Self.earlyStoppingBestKey)", "\(bestMetric) is not finite") }
+        let wait = state.integers[Self.earlyStoppingWaitKey] ?? -1
+        let limit = stoppedEarly == nil ? rule.patience - 1 : rule.patience
+        guard (0...Int64(min(limit, state.epoch))).contains(wait) else {
+            throw invalid("training_state/\(Self.earlyStoppingWaitKey)", "\(wait) is outside 0…\(min(limit, state.epoch)) (patience \(rule.patience))")
+        }
+        earlyStopping = EarlyStopping.State(best: bestMetric, wait: Int(wait))
+    }
+
+    /// The log rows of the epochs the checkpoint holds: its own copy, else the CSV beside the output (an older
+    /// checkpoint), else none (the log then starts at the resumed epoch, and says so).
+    private func restoreLog(checkpoint: Checkpoint, epochs: Int) {
+        if let text = checkpoint.metadata[TrainingLog.metadataKey], trainingLog.restore(from: text, epochs: epochs) { return }
+        if let checkpointPath, let text = try? String(contentsOfFile: TrainingLog.path(forCheckpoint: checkpointPath), encoding: .utf8),
+           trainingLog.restore(from: text, epochs: epochs) { return }
+        if epochs > 0 { log("no training log of epochs 1…\(epochs) in the checkpoint or beside it: the log starts at epoch \(epochs + 1)") }
+    }
 }

@@ -95,10 +95,12 @@ public struct TrainingSettings: Equatable, Sendable {
     public var divergenceFactor: Double
     /// The seed of everything random in the run: initial weights, data order, per-step noise.
     public var seed: UInt64
+    /// Stop when the validation metric has not improved for a while (nil: run every epoch).
+    public var earlyStopping: EarlyStopping?
 
     public init(epochs: Int = 10, batchSize: Int = 128, learningRate: Float = 1e-3, optimizer: OptimizerChoice = .adamDefaults,
                 schedule: ScheduleChoice = .constant, clipNorm: Float? = nil, checkpointEvery: Int = 1, keep: KeptWeights = .last,
-                initFrom: String? = nil, divergenceFactor: Double = 100, seed: UInt64 = 0) {
+                initFrom: String? = nil, divergenceFactor: Double = 100, seed: UInt64 = 0, earlyStopping: EarlyStopping? = nil) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.learningRate = learningRate
@@ -110,6 +112,7 @@ public struct TrainingSettings: Equatable, Sendable {
         self.initFrom = initFrom
         self.divergenceFactor = divergenceFactor
         self.seed = seed
+        self.earlyStopping = earlyStopping
     }
 
     /// The generator of step `step`'s noise (dropout masks, augmentation): a function of the seed and the step only,

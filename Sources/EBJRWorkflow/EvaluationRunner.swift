@@ -61,7 +61,9 @@ public struct EvaluationRunner {
         ]
         let result = try evaluate(title: recipe.name, deep: deep, sides: sides, labels: labels, rows: nil, notes: &notes)
         let outputURL = URL(fileURLWithPath: recipe.outputDirectory)
+        let manifest = try self.manifest(deep: deep, sides: sides)
         var finalResult = result
+        finalResult.manifest = manifest
         if recipe.measureLatency, deep.model != nil {
             let latency = try LatencyMeasurement(samples: recipe.latencySamples, quiet: quiet)
                 .measure(deep: deep, sides: sides, result: result, splits: splits)
@@ -89,8 +91,9 @@ public struct EvaluationRunner {
                     subset.map { source.classNames[$0] }.joined(separator: ", "), recipe.workloadSeed,
                     rows.validation.count, rows.test.count)]
                 let key = "\(Int((share * 100).rounded()))"
-                let mixResult = try evaluate(title: "\(recipe.name) — \(key)% in-subset workload",
+                var mixResult = try evaluate(title: "\(recipe.name) — \(key)% in-subset workload",
                                              deep: deep, sides: sides, labels: labels, rows: rows, notes: &mixNotes)
+                mixResult.manifest = manifest
                 mixes.append((share, key, mixResult))
             }
         }
@@ -146,6 +149,22 @@ public struct EvaluationRunner {
         return "Guarantee coverage over \(settings.repartitions) random validation/test re-partitions: coverage.md "
             + (broken.isEmpty ? "(the guaranteed point kept its promise for every side model)."
                               : "(promise broken for \(broken.joined(separator: ", "))).")
+    }
+
+    /// The report's provenance: the evaluation recipe (with its text), the data files, and every model's checkpoint or
+    /// logits files, with their SHA-256.
+    private func manifest(deep: ResolvedModel, sides: [ResolvedModel]) throws -> RunManifest {
+        var manifest = try RunManifest.forRecipe(file: recipe.file, text: (try? RecipeDocument.text(path: recipe.file)) ?? "",
+                                                 includeText: true, data: recipe.data)
+        for (role, model) in [("deep", deep)] + sides.map({ ("side", $0) }) {
+            if let checkpoint = model.checkpoint {
+                try manifest.addInput(role: "\(role) model \(model.source.name): checkpoint", path: checkpoint)
+            }
+            for (split, path) in model.source.logits.sorted(by: { $0.key < $1.key }) {
+                try manifest.addInput(role: "\(role) model \(model.source.name): \(split) logits", path: path)
+            }
+        }
+        return manifest
     }
 
     private func evaluate(title: String, deep: ResolvedModel, sides: [ResolvedModel], labels: (validation: [Int], test: [Int]),
@@ -214,7 +233,7 @@ public struct EvaluationRunner {
             routing = try SubsetRouting(subset: subset, design: .generalRestricted(classCount: logits["test"]!.classCount))
         }
         return ResolvedModel(source: source, flops: source.flops ?? Double(config.flops), model: model, inputShape: config.inputShape,
-                             normalization: checkpoint.normalization, subsetRouting: routing, checkpoint: checkpointPath,
+                             normalization: checkpoint.normalization, subsetRouting: routing, checkpoint: url.path,
                              validation: logits["validation"]!, test: logits["test"]!)
     }
 }

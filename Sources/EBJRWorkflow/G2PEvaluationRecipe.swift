@@ -2,6 +2,7 @@ import Foundation
 import EBJRRecipe
 import EBJRCheckpoint
 import EBJRLang
+import EBJRFiles
 
 /// An E-LANG evaluation of two trained G2P models (`recipes/g2p-elang.yaml`, `data.dataset: cmudict`), read by
 /// `ebjr evaluate` with the same strict reader as every recipe. `recipes/README.md` lists every key.
@@ -91,11 +92,15 @@ extension G2PEvaluationRecipe {
         }
         log("swift: \(swift.checkpoint) (\(small.model.parameterCount) parameters); super: \(self.super.checkpoint) (\(large.model.parameterCount) parameters)")
         let dataset = try G2PExperiment.loadDataset(lexiconPath: lexiconPath, log: log)
+        var manifest = try RunManifest.forRecipe(file: file, text: (try? RecipeDocument.text(path: file)) ?? "", includeText: true,
+                                                 data: .cmudict(lexicon: lexiconPath, validationWords: 0))
+        try manifest.addInput(role: "swift model: checkpoint", path: swift.checkpoint)
+        try manifest.addInput(role: "super model: checkpoint", path: self.super.checkpoint)
         return try G2PExperiment.evaluate(swiftModel: small.model, superModel: large.model,
                                           names: (name(small, swift.checkpoint), name(large, self.super.checkpoint)), dataset: dataset,
                                           validationLimit: validationLimit, testLimit: testLimit, outputDir: outputDirectory,
                                           tolerance: tolerance, beamWidth: beamWidth, beamWords: beamWords, exportLogits: exportLogits,
-                                          log: log)
+                                          manifest: manifest, log: log)
     }
 }
 

@@ -306,7 +306,7 @@ extension TrainingRecipe {
             throw node["schedule"].invalid("must be one of constant, cosine, step, exponential (got '\(scheduleName)')")
         }
         var allowed = ["epochs", "batch_size", "optimizer", "learning_rate", "schedule", "clip_norm", "checkpoint_every", "keep",
-                       "init_from", "divergence_factor", "augmentation"] + ownOptimizer + ownSchedule
+                       "init_from", "divergence_factor", "augmentation", "early_stopping"] + ownOptimizer + ownSchedule
         if sequenceModel { allowed.append("dropout") }
         try node.checkKeys(allowed)
         func count(_ key: String, _ fallback: Int, _ range: ClosedRange<Int>) throws -> Int {
@@ -352,7 +352,26 @@ extension TrainingRecipe {
             epochs: epochs, batchSize: try count("batch_size", sequenceModel ? 64 : 128, 1...maximumBatchSize),
             learningRate: try real("learning_rate", 1e-3, 1e-12...1e6), optimizer: optimizer, schedule: schedule,
             clipNorm: clip.map(Float.init), checkpointEvery: try count("checkpoint_every", 1, 0...maximumEpochs), keep: keep,
-            initFrom: try node["init_from"].string(), divergenceFactor: divergence)
+            initFrom: try node["init_from"].string(), divergenceFactor: divergence,
+            earlyStopping: try parseEarlyStopping(node["early_stopping"]))
+    }
+
+    /// `training.early_stopping: {patience, min_delta}`: `patience` (required) in 1…maximumEpochs, `min_delta` a
+    /// fraction in [0, 1] (default 0), no other keys.
+    static func parseEarlyStopping(_ node: RecipeNode) throws -> EarlyStopping? {
+        guard node.isPresent else { return nil }
+        try node.checkKeys(["patience", "min_delta"])
+        guard let patience = try node["patience"].int() else {
+            throw node.invalid("needs patience (the epochs without improvement after which training stops)")
+        }
+        guard (1...maximumEpochs).contains(patience) else {
+            throw node["patience"].invalid("must be in 1…\(maximumEpochs) epochs (got \(patience))")
+        }
+        let minDelta = try node["min_delta"].double() ?? 0
+        guard minDelta.isFinite, (0...1).contains(minDelta) else {
+            throw node["min_delta"].invalid("must be in [0, 1] (a change of the metric as a fraction; got \(minDelta))")
+        }
+        return EarlyStopping(patience: patience, minDelta: minDelta)
     }
 
     /// The shape of one sample of `source` (Fashion-MNIST: `[1, 28, 28]`; another source: read from its validation split).

@@ -73,6 +73,7 @@ public struct TrainingWorkflow {
         }
         let task = try makeTask(recipe)
         var metadata = ["name": recipe.name, "recipe_file": recipe.file, "data": recipe.data.name]
+        metadata[RunManifest.checkpointMetadataKey] = try manifest(recipe).json()
         if let d = recipe.distillation {
             metadata["distillation_alpha"] = String(d.alpha)
             metadata["distillation_temperature"] = String(d.temperature)
@@ -97,6 +98,26 @@ public struct TrainingWorkflow {
         log("\(recipe.name): \(task.model.parameterCount) parameters, \(task.trainingCount) training \(task.itemName), "
             + "epochs \(trainer.progress.epoch + 1)…\(recipe.training.epochs)")
         return try trainer.run()
+    }
+
+    /// The run's provenance: toolkit version, git commit, the recipe's hash (its text is the checkpoint's `recipe`),
+    /// and the SHA-256 of the data files, the checkpoint resumed or started from, and the teacher's checkpoint or logits.
+    func manifest(_ recipe: TrainingRecipe) throws -> RunManifest {
+        var manifest = try RunManifest.forRecipe(file: recipe.file, text: recipe.text, includeText: false, data: recipe.data)
+        if let resume = options.resume {
+            try manifest.addInput(role: "--resume", path: resume)
+        } else if let initial = recipe.training.initFrom {
+            try manifest.addInput(role: "training.init_from", path: initial)
+        }
+        if let distillation = recipe.distillation, distillation.alpha > 0 {
+            for (split, path) in distillation.teacherLogits.sorted(by: { $0.key < $1.key }) {
+                try manifest.addInput(role: "distillation.teacher_logits.\(split)", path: path)
+            }
+            if distillation.teacherLogits.isEmpty {
+                try manifest.addInput(role: "teacher checkpoint", path: try teacherCheckpoint(for: recipe, distillation))
+            }
+        }
+        return manifest
     }
 
     /// Refuses a checkpoint path that is one of the run's inputs: the recipe file, the teacher (recipe, checkpoint,

@@ -128,6 +128,12 @@ import _EBJRTestSupport
                 for w in a["model_weights"][layer].attrs["weight_names"]:
                     x, y = a["model_weights"][layer][w][()], b["model_weights"][layer][w][()]
                     assert x.tobytes() == y.tobytes(), f"{layer}/{w} differs: max {np.abs(x - y).max()}"
+            # The per-epoch logs: epochs 1…6 once each, with the uninterrupted run's losses, metrics and learning rates.
+            logs = [[line.split(",") for line in open(p.replace(".h5", ".log.csv")).read().splitlines()] for p in sys.argv[1:3]]
+            assert logs[0][0] == logs[1][0] == "epoch,loss,validation_accuracy,learning_rate,samples_per_second,seconds,finished_at".split(",")
+            assert [row[0] for row in logs[1][1:]] == [str(e) for e in range(1, 7)], [row[0] for row in logs[1][1:]]
+            assert [row[:4] for row in logs[0][1:]] == [row[:4] for row in logs[1][1:]]
+            assert b["metadata/training_log"].asstr()[()] == open(sys.argv[2].replace(".h5", ".log.csv")).read()
             print("identical")
             """
         let check = try TestSupport.runPython(script: script, arguments: [straight, interrupted], in: dir)

@@ -59,6 +59,20 @@ import _EBJRTestSupport
         for file in ["report.md", "report.json", "curve-test.csv", "operating-points.csv", "wer-vs-cost.svg"] {
             #expect(FileManager.default.fileExists(atPath: "\(dir.path)/report/\(file)"), "\(file)")
         }
+        // Provenance and the training log: the report's manifest hashes the lexicon and both checkpoints (hashlib agrees);
+        // the resumed run's log has both epochs, in words per second.
+        let provenance = try TestSupport.runPython(script: """
+            import hashlib, json, sys
+            manifest = json.load(open(sys.argv[1] + "/report/report.json"))["manifest"]
+            for entry in manifest["inputs"]:
+                assert hashlib.sha256(open(entry["path"], "rb").read()).hexdigest() == entry["sha256"], entry
+            assert sorted(entry["role"] for entry in manifest["inputs"]) == ["data", "super model: checkpoint", "swift model: checkpoint"]
+            log = open(sys.argv[1] + "/tiny-swift.log.csv").read().splitlines()
+            assert log[0] == "epoch,loss,validation_wer,learning_rate,words_per_second,seconds,finished_at", log[0]
+            assert [line.split(",")[0] for line in log[1:]] == ["1", "2"], log
+            print("ok")
+            """, arguments: [dir.path], in: dir)
+        #expect(provenance.standardOutput.contains("ok"))
         // The checkpoints' own logits, routed through route-logits with a fixed threshold.
         let routed = try TestSupport.ebjr(["route-logits", "\(dir.path)/report/tiny-swift-test-logits.h5", "--score", "energy-max",
                                            "--scores-csv", "\(dir.path)/scores.csv"])

@@ -252,3 +252,26 @@ extension RecipeError {
         }
     }
 }
+
+/// `training.early_stopping` is decoded strictly: patience required in 1…, min_delta a fraction in [0, 1], no other
+/// keys, a mapping; each mistake is one located line naming the key.
+@Test func earlyStoppingIsDecodedStrictly() throws {
+    let base = "model: {preset: mlp, sizes: [784, 10]}\ntraining:\n  early_stopping: "
+    #expect(try parse(base + "{patience: 3, min_delta: 0.001}\n").training.earlyStopping == EarlyStopping(patience: 3, minDelta: 0.001))
+    #expect(try parse(base + "{patience: 2}\n").training.earlyStopping == EarlyStopping(patience: 2, minDelta: 0))
+    #expect(try parse("model: {preset: mlp, sizes: [784, 10]}\n").training.earlyStopping == nil)
+    for (value, path) in [("{patience: 0}", "training.early_stopping.patience"), ("{min_delta: 0.1}", "training.early_stopping"),
+                          ("{patience: 2, min_delta: -0.1}", "training.early_stopping.min_delta"),
+                          ("{patience: 2, min_delta: 2}", "training.early_stopping.min_delta"),
+                          ("{patience: 2, min_delta: .nan}", "training.early_stopping.min_delta"),
+                          ("{patience: 2, metric: loss}", "training.early_stopping.metric"),
+                          ("{patience: two}", "training.early_stopping.patience"), ("5", "training.early_stopping")] {
+        do {
+            _ = try parse(base + value + "\n")
+            Issue.record("\(value) was accepted")
+        } catch let error as RecipeError {
+            let message = error.description
+            #expect(message.hasPrefix("r.yaml:3") && message.contains(path) && !message.contains("\n"), "\(value): \(message)")
+        }
+    }
+}
