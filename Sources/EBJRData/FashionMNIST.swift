@@ -41,7 +41,7 @@ public struct FashionMNIST: ClassificationSource {
         case .train: return all.subset(Array(0..<min(trainCount, all.count)), name: all.name)
         case .validation:
             guard all.count > trainCount else {
-                throw DataError.emptySplit(path: "\(directory)/\(prefix)-images-idx3-ubyte.gz", split: "validation", reason:
+                throw DataError.emptySplit(path: images, split: "validation", reason:
                     "validation is the training images after the first \(trainCount), and the file holds \(all.count)")
             }
             return all.subset(Array(trainCount..<all.count), name: all.name)

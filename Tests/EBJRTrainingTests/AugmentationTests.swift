@@ -124,7 +124,7 @@ struct AugmentationTests {
         #expect(norm.runningMean.scalars == before && norm.batchesTracked.item == 0, "validation must not update running statistics")
         #expect(model.isTraining)
         model.eval()
-        _ = Inference.logits(of: model, on: Self.data(5, seed: 9, name: "x"))
+        _ = try Inference.logits(of: model, on: Self.data(5, seed: 9, name: "x"))
         #expect(!model.isTraining, "Inference restores evaluation mode")
     }
 }
