@@ -15,7 +15,8 @@ import EBJRTensor
 ///   large weight matrix splits its output columns over the threads (the product is bound by reading the weights).
 ///
 /// The arithmetic is the autograd forward's, operation for operation (bias first, then `C += W · cols` for a
-/// convolution; `x · Wᵀ` then bias for a linear layer), so the logits are bitwise the same for the same batch.
+/// convolution; bias first, then `C += x · Wᵀ` for a linear layer), so the logits are bitwise the same for the same
+/// batch.
 /// (A GEMM's rounding depends on its row count — a few-row product takes another path — so splitting a batch
 /// differently can change the last bits, in either engine.)
 ///
@@ -184,6 +185,12 @@ public final class InferencePlan {
         let threads = KernelConfiguration.threadCount
         for (index, step) in linearSteps.enumerated() {
             let out = linearBuffers[index]
+            // As the autograd `linear`: the bias first, then `C += x · Wᵀ` (same rounding when `k` spans several
+            // depth blocks of the GEMM).
+            if let bias = step.bias {
+                for r in 0..<rows { (out + r * step.outputs).update(from: bias.data, count: step.outputs) }
+            }
+            let beta: Float = step.bias == nil ? 0 : 1
             let columnSplit = rows <= 4 && threads > 1 && step.inputs * step.outputs >= 1 << 18 && step.outputs >= 2 * threads
             if columnSplit {
                 // Few rows, large weights: each thread reads its own slice of the weight rows.
@@ -191,13 +198,14 @@ public final class InferencePlan {
                 parallelFor(chunks: threads, threads: threads) { part in
                     let lo = part * step.outputs / threads, hi = (part + 1) * step.outputs / threads
                     sgemm(transA: false, transB: true, m: rows, n: hi - lo, k: step.inputs, a: xs.pointer, lda: step.inputs,
-                          b: ws.pointer + lo * step.inputs, ldb: step.inputs, c: os.pointer + lo, ldc: step.outputs, threads: 1)
+                          b: ws.pointer + lo * step.inputs, ldb: step.inputs, beta: beta, c: os.pointer + lo, ldc: step.outputs,
+                          threads: 1)
                 }
             } else {
                 sgemm(transA: false, transB: true, m: rows, n: step.outputs, k: step.inputs, a: x, lda: step.inputs,
-                      b: step.weight.data, ldb: step.inputs, c: out, ldc: step.outputs, threads: rows < 16 ? 1 : nil)
+                      b: step.weight.data, ldb: step.inputs, beta: beta, c: out, ldc: step.outputs, threads: rows < 16 ? 1 : nil)
             }
-            Self.finish(out, rows: rows, columns: step.outputs, bias: step.bias?.data, activation: step.activation)
+            Self.finish(out, rows: rows, columns: step.outputs, bias: nil, activation: step.activation)
             x = UnsafePointer(out)
         }
         return x
