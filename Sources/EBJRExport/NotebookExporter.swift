@@ -8,7 +8,7 @@ import Foundation
 ///
 /// ```
 /// notebooks-export/fmnist.ipynb          nbformat 4.5, python3 kernel, no outputs
-/// notebooks-export/fmnist_files/         report.json, curves.csv, report.md, the SVG plots [, the checkpoint]
+/// notebooks-export/fmnist_files/         report.json, the report's Markdown and CSV files, the SVG plots [, the checkpoint]
 /// ```
 ///
 /// The notebook refers to its data folder by a relative path only, so the pair can be moved or committed
@@ -57,7 +57,11 @@ public enum NotebookExporter {
 
         let listing = (try? fileManager.contentsOfDirectory(atPath: evaluationDirectory.path)) ?? []
         let svgs = listing.filter { $0.lowercased().hasSuffix(".svg") && !$0.hasPrefix(".") }.sorted()
-        var copied = ["report.json", "curves.csv"] + (listing.contains("report.md") ? ["report.md"] : []) + svgs
+        // The tables a reader opens beside the notebook: report.md, appendix.md, curves.csv, operating-points.csv, ….
+        let tables = listing.filter { name in
+            !name.hasPrefix(".") && name != "curves.csv" && (name.lowercased().hasSuffix(".md") || name.lowercased().hasSuffix(".csv"))
+        }.sorted()
+        var copied = ["report.json", "curves.csv"] + tables + svgs
         var sources = copied.map { evaluationDirectory.appendingPathComponent($0) }
         var checkpointName: String?
         if let checkpoint {

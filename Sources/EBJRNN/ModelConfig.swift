@@ -201,7 +201,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// Checks every size before anything is allocated: input and layer sizes in `1…maximumWidth`, strides and kernels
     /// at least 1, padding non-negative, dropout probabilities in `[0, 1)`, shapes that fit together, and at most
     /// `maximumElements` parameters and values per activation (products computed with overflow checks). Returns the
-    /// number of parameters the model will have (computed without building it).
+    /// number of values a checkpoint of the model stores — parameters and buffers such as batch norm's running
+    /// statistics and `num_batches_tracked` — computed without building it.
     @discardableResult
     public func validate(maximumWidth: Int = 1 << 20, maximumElements: Int = 1 << 31) throws -> Int {
         func checkedProduct(_ values: [Int]) -> Int? {
@@ -237,15 +238,16 @@ public struct ModelConfig: Codable, Equatable, Sendable {
                 guard p.isFinite, p >= 0, p < 1 else { throw invalid("probability must be in [0, 1) (got \(p))") }
             case let .batchNorm1d(f), let .batchNorm2d(f):
                 guard width.contains(f) else { throw invalid("num_features must be in 1…\(maximumWidth) (got \(f))") }
-                parameters += 4 * f
+                parameters += 4 * f + 1  // weight, bias, running_mean, running_var; num_batches_tracked
             case let .residual(i, o, s):
                 guard width.contains(i), width.contains(o) else { throw invalid("channels must be in 1…\(maximumWidth)") }
                 guard (1...1024).contains(s) else { throw invalid("stride must be in 1…1024 (got \(s))") }
-                let projection = ResidualBlock.needsProjection(inputChannels: i, outputChannels: o, stride: s) ? i : 0
-                guard let count = checkedProduct([9 * i + 9 * o + projection + 8, o]) else {
+                // conv1, conv2, bn1, bn2 (+ a 1×1 projection and its batch norm); one num_batches_tracked per norm.
+                let projects = ResidualBlock.needsProjection(inputChannels: i, outputChannels: o, stride: s)
+                guard let count = checkedProduct([9 * i + 9 * o + 8 + (projects ? i + 4 : 0), o]) else {
                     throw ModelConfigError.tooLarge(parameters: "\(i)×\(o)×3×3", limit: maximumElements)
                 }
-                parameters += count
+                parameters += count + (projects ? 3 : 2)
             case .relu, .tanh, .flatten, .globalAvgPool: break
             }
             guard parameters <= maximumElements else { throw ModelConfigError.tooLarge(parameters: "\(parameters)", limit: maximumElements) }

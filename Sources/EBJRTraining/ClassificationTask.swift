@@ -79,6 +79,8 @@ public final class ClassificationTask: TrainingTask {
     /// The normalisation the splits were given (`NormalizedSamples`), stored in checkpoints so that inference on new
     /// data normalises alike; nil when the features are used as read.
     public var inputNormalization: InputNormalization?
+    /// Lines about how the task was set up (e.g. the normalisation used), printed when training starts.
+    public var setupNotes: [String] = []
     let dropoutLayers: [Dropout]
 
     /// Builds the model from `config` (initialised from `seed`), maps labels and teacher logits onto the student's

@@ -95,6 +95,7 @@ public struct TrainingWorkflow {
         } else if let initial = recipe.training.initFrom {
             try trainer.initialize(from: initial)
         }
+        for note in (task as? ClassificationTask)?.setupNotes ?? [] { log(note) }
         log("\(recipe.name): \(task.model.parameterCount) parameters, \(task.trainingCount) training \(task.itemName), "
             + "epochs \(trainer.progress.epoch + 1)…\(recipe.training.epochs)")
         return try trainer.run()
@@ -152,7 +153,8 @@ public struct TrainingWorkflow {
             guard let source = try data.classificationSource else { throw WorkflowError.unsupported(file: recipe.file, what: "\(data.name) with a layer model") }
             // Splits are lazy where the source allows (HDF5: batches read from the file through a bounded cache).
             let rawTrain = try source.samples(.train)
-            let normalization = try inputNormalization(for: data, source: source, train: rawTrain)
+            let normalizationAndNote = try inputNormalization(for: data, source: source, train: rawTrain)
+            let normalization = normalizationAndNote?.0
             func prepared(_ raw: any LabelledSamples) throws -> any LabelledSamples {
                 try (normalization.map { try NormalizedSamples(raw, $0) } ?? raw).viewed(as: config.inputShape)
             }
@@ -183,6 +185,7 @@ public struct TrainingWorkflow {
             task.recipeText = recipe.text
             task.augmentation = recipe.augmentation
             task.inputNormalization = normalization
+            task.setupNotes = normalizationAndNote.map { [$0.note] } ?? []
             return task
         case let (data, model):
             throw WorkflowError.unsupported(file: recipe.file, what: "\(data.name) with \(model)")
@@ -192,16 +195,17 @@ public struct TrainingWorkflow {
     /// The input normalisation a run on `data` applies: none for Fashion-MNIST; for HDF5 (`data.normalization: auto`)
     /// the file's `mean`/`std`, else per-channel statistics of the training split, computed streaming (the same
     /// values on every run, so `--resume` continues with them).
-    func inputNormalization(for data: DataChoice, source: any ClassificationSource, train: any LabelledSamples) throws -> InputNormalization? {
+    /// Also returns the line that reports it, which `run` prints once the run is known to start (so that a
+    /// failing run prints its one error line only).
+    func inputNormalization(for data: DataChoice, source: any ClassificationSource,
+                            train: any LabelledSamples) throws -> (InputNormalization, note: String)? {
         guard case let .hdf5(_, _, _, mode) = data, mode == .auto else { return nil }
         if let prescribed = source.prescribedNormalization {
-            log("input normalization: \(prescribed) (the file's mean/std attributes)")
-            return prescribed
+            return (prescribed, "input normalization: \(prescribed) (the file's mean/std attributes)")
         }
         let reporter = ProgressReporter(label: "normalization statistics", total: train.count, unit: "sample", quiet: options.quiet)
         let computed = try InputNormalization.statistics(of: train) { reporter.update($0) }
-        log("input normalization: \(computed) (computed on the \(train.count) training samples; stored in the checkpoint)")
-        return computed
+        return (computed, "input normalization: \(computed) (computed on the \(train.count) training samples; stored in the checkpoint)")
     }
 
     /// Teacher logits on the whole train split, or nil when the recipe does not distill (or α = 0). A teacher
