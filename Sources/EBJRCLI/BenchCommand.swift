@@ -238,7 +238,7 @@ final class OnnxRuntimeReference {
         var shapes: [String: [Int]] = [:]
         func write(_ key: String, _ model: BenchmarkModel, _ options: ONNXExportOptions) throws {
             try ONNXExporter(config: model.config, options: options)
-                .write(weights: networks[model]!.namedParameters(), to: models.appendingPathComponent("\(key).onnx"))
+                .write(weights: networks[model]!.namedState(), to: models.appendingPathComponent("\(key).onnx"))
             shapes[key] = model.config.inputShape
         }
         for model in [BenchmarkModel.side, .mlp, .cnn, .resnet20] { try write(model.key, model, ONNXExportOptions()) }

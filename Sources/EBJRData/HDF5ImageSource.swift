@@ -1,5 +1,6 @@
 import Foundation
 import EBJRHDF5
+import EBJRTensor
 
 /// A classification data set stored in one HDF5 file (`data.dataset: hdf5`; layout in docs/datasets.md):
 ///
@@ -8,8 +9,10 @@ import EBJRHDF5
 /// - the root attribute `class_names` (a list of K strings);
 /// - optional root attributes `mean` and `std` (1 or C numbers): per-channel normalisation.
 ///
-/// Without a `validation` group, validation is the *last* `validationFraction` of `train` (no shuffling: the
-/// split depends only on the file and the fraction) and train the rest. Features are `uint8 / 255` (exactly as
+/// Without a `validation` group, validation is a seeded random `round(N·validationFraction)` of `train`'s N rows
+/// (the first rows of a permutation of `0..<N` drawn with `validationSeed`; the split depends only on the file, the
+/// fraction and the seed, never on the model's seed, so a teacher and its side models share it) and train the rest;
+/// both keep file order. Features are `uint8 / 255` (exactly as
 /// Fashion-MNIST's) or the stored `float32`, then `(x − mean[c]) / std[c]` for channel `c` when `mean`/`std`
 /// are present. Samples are `[D]`, `[1, H, W]` or `[C, H, W]`.
 ///
@@ -25,6 +28,8 @@ public struct HDF5ImageSource: ClassificationSource {
     public let path: String
     /// Share of `train` held out as validation when the file has no `validation` group.
     public let validationFraction: Double
+    /// Seed of the permutation that picks the held-out rows (`data.validation_seed`).
+    public let validationSeed: UInt64
     public let classNames: [String]
     /// From the root attributes `mean` and `std`, nil when the file has neither.
     public let normalization: Normalization?
@@ -42,13 +47,15 @@ public struct HDF5ImageSource: ClassificationSource {
 
     /// Opens the file and reads its metadata (class names, normalisation, which groups exist); the samples are
     /// read by `load`. Errors name the file and the object (`…: object '/train' not found`).
-    public init(path: String, validationFraction: Double = defaultValidationFraction, cacheBytes: Int = defaultCacheBytes) throws {
+    public init(path: String, validationFraction: Double = defaultValidationFraction, validationSeed: UInt64 = 0,
+                cacheBytes: Int = defaultCacheBytes) throws {
         guard validationFraction > 0, validationFraction < 1 else {
             throw DataError.invalidHDF5Layout(file: path, object: "/", reason:
                 "cannot be split with validation fraction \(validationFraction) (must be in (0, 1))")
         }
         self.path = path
         self.validationFraction = validationFraction
+        self.validationSeed = validationSeed
         self.cacheBytes = max(0, cacheBytes)
         readers = ReaderPool(budget: self.cacheBytes)
         let file = try HDF5File.open(URL(fileURLWithPath: path))
@@ -76,7 +83,7 @@ public struct HDF5ImageSource: ClassificationSource {
 
     public var summary: String {
         "HDF5 data set \(path), \(classNames.count) classes; validation = "
-            + (hasValidationGroup ? "its validation group" : "the last \(validationFraction) of train")
+            + (hasValidationGroup ? "its validation group" : "a random \(validationFraction) of train (seed \(validationSeed))")
     }
 
     /// Loads one split whole, normalised with the file's `mean`/`std` when it has them (see the type's documentation).
@@ -131,10 +138,11 @@ public struct HDF5ImageSource: ClassificationSource {
         }
         let rows = try self.rows(of: split, count: imageShape[0], group: group.path)
 
-        var labelValues = [Int64](repeating: 0, count: rows.count)
-        try labelValues.withUnsafeMutableBufferPointer { try labels.readRows(rows, into: $0, convertingIntegers: true) }
+        // All of the group's labels are read and checked (a held-out split draws its rows from the whole group).
+        var labelValues = [Int64](repeating: 0, count: imageShape[0])
+        try labelValues.withUnsafeMutableBufferPointer { try labels.readRows(0..<imageShape[0], into: $0, convertingIntegers: true) }
         if let bad = labelValues.firstIndex(where: { !(0..<Int64(classNames.count)).contains($0) }) {
-            throw DataError.labelOutOfRange(path: "\(path):\(labels.path)", index: rows.lowerBound + bad,
+            throw DataError.labelOutOfRange(path: "\(path):\(labels.path)", index: bad,
                                             label: Int(labelValues[bad]), classes: classNames.count)
         }
         // The reader keeps its own handle on the dataset (and so the file) open after `file` is closed here: reopen.
@@ -144,20 +152,37 @@ public struct HDF5ImageSource: ClassificationSource {
                                    sampleShape: sampleShape, rows: imageShape[0], cacheBytes: $0)
         }
         let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension + "/" + split.rawValue
-        return HDF5Samples(reader: reader, rowOffset: rows.lowerBound, rowList: nil, labels: labelValues.map { Int($0) },
+        return HDF5Samples(reader: reader, rowOffset: 0, rowList: rows, labels: (rows ?? Array(0..<imageShape[0])).map { Int(labelValues[$0]) },
                            classNames: classNames, name: name)
     }
 
-    /// The rows of the split's group that form `split`: all of them, or (no `validation` group) the first or the
-    /// last part of `train`.
-    private func rows(of split: DataSplit, count: Int, group: String) throws -> Range<Int> {
-        guard split != .test, !hasValidationGroup else { return 0..<count }
-        let held = Self.validationCount(trainCount: count, fraction: validationFraction)
+    /// The rows of the split's group that form `split`, in file order: nil for all of them, or (no `validation`
+    /// group) the held-out or the remaining rows of `train` (`heldOutRows`).
+    private func rows(of split: DataSplit, count: Int, group: String) throws -> [Int]? {
+        guard split != .test, !hasValidationGroup else { return nil }
         guard count >= 2 else {
             throw DataError.invalidHDF5Layout(file: path, object: group, reason:
                 "has \(count) sample(s), too few to hold out validation samples (add a validation group)")
         }
-        return split == .train ? 0..<(count - held) : (count - held)..<count
+        let held = Self.heldOutRows(trainCount: count, fraction: validationFraction, seed: validationSeed)
+        if split == .validation { return held }
+        var isHeld = [Bool](repeating: false, count: count)
+        for row in held { isHeld[row] = true }
+        return (0..<count).filter { !isHeld[$0] }
+    }
+
+    /// The rows of a `train` group of `trainCount` held out as validation, ascending: the first
+    /// `validationCount(trainCount:fraction:)` entries of a Fisher–Yates permutation of `0..<trainCount` drawn with
+    /// `RandomGenerator(seed:)`.
+    public static func heldOutRows(trainCount: Int, fraction: Double, seed: UInt64) -> [Int] {
+        let held = validationCount(trainCount: trainCount, fraction: fraction)
+        var generator = RandomGenerator(seed: seed)
+        var order = Array(0..<trainCount)
+        for i in 0..<held {
+            let j = i + Int(generator.next() % UInt64(trainCount - i))
+            order.swapAt(i, j)
+        }
+        return order[0..<held].sorted()
     }
 
     /// Samples of a `train` group of `trainCount` held out as validation: `round(trainCount × fraction)`, at least

@@ -14,7 +14,7 @@ extension DataChoice {
                 return [files.images, files.labels]
             }
         case let .cmudict(lexicon, _): return [lexicon]
-        case let .hdf5(path, _, _, _): return [path]
+        case let .hdf5(path, _, _, _, _): return [path]
         }
     }
 }

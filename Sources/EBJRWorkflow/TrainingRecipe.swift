@@ -14,10 +14,11 @@ public enum DataChoice: Equatable, Sendable {
     /// The CMU pronouncing dictionary (grapheme-to-phoneme); `validationWords` are decoded after each epoch (0 = all).
     case cmudict(lexicon: String, validationWords: Int)
     /// A classification data set in one HDF5 file (`HDF5ImageSource`, docs/datasets.md); `path` is relative to the
-    /// working directory; without a `validation` group the last `validationFraction` of `train` is validation.
+    /// working directory; without a `validation` group a random `validationFraction` of `train` (drawn with
+    /// `validationSeed`) is validation.
     /// Batches are read from the file through a cache of at most `cacheMB` MiB; `normalization` says which
     /// per-channel normalisation training applies.
-    case hdf5(path: String, validationFraction: Double, cacheMB: Int = DataChoice.defaultCacheMB,
+    case hdf5(path: String, validationFraction: Double, validationSeed: UInt64 = 0, cacheMB: Int = DataChoice.defaultCacheMB,
               normalization: NormalizationChoice = .auto)
 
     /// Which input normalisation a training run applies (`data.normalization`).
@@ -50,7 +51,8 @@ public enum DataChoice: Equatable, Sendable {
             switch self {
             case let .fashionMNIST(directory): FashionMNIST(directory: directory ?? FashionMNIST.defaultDirectory)
             case .cmudict: nil
-            case let .hdf5(path, fraction, cacheMB, _): try HDF5ImageSource(path: path, validationFraction: fraction, cacheBytes: cacheMB << 20)
+            case let .hdf5(path, fraction, seed, cacheMB, _):
+                try HDF5ImageSource(path: path, validationFraction: fraction, validationSeed: seed, cacheBytes: cacheMB << 20)
             }
         }
     }
@@ -60,7 +62,7 @@ public enum DataChoice: Equatable, Sendable {
         switch self {
         case let .fashionMNIST(directory): directory ?? FashionMNIST.defaultDirectory
         case let .cmudict(lexicon, _): lexicon
-        case let .hdf5(path, _, _, _): path
+        case let .hdf5(path, _, _, _, _): path
         }
     }
 
@@ -79,7 +81,7 @@ public enum DataChoice: Equatable, Sendable {
     /// Decodes a `data` mapping (`allowed` extra keys belong to the caller, e.g. `train_limit`).
     static func parse(_ node: RecipeNode, extraKeys: [String]) throws -> DataChoice {
         let sourceKeys = ["fashion-mnist": ["directory"], "cmudict": ["lexicon", "validation_words"],
-                          "hdf5": ["path", "validation_fraction", "cache_mb", "normalization"]]
+                          "hdf5": ["path", "validation_fraction", "validation_seed", "cache_mb", "normalization"]]
         let name = try node["dataset"].string() ?? recipeDefault.name
         guard let own = sourceKeys[name] else {
             throw node["dataset"].invalid("must be one of \(sourceKeys.keys.sorted().joined(separator: ", ")) (got '\(name)')")
@@ -97,6 +99,8 @@ public enum DataChoice: Equatable, Sendable {
             guard fraction > 0, fraction < 1 else {
                 throw node["validation_fraction"].invalid("must be in (0, 1) (got \(fraction))")
             }
+            let seed = try node["validation_seed"].int() ?? 0
+            guard seed >= 0 else { throw node["validation_seed"].invalid("must be a non-negative integer (got \(seed))") }
             let cacheMB = try node["cache_mb"].int() ?? defaultCacheMB
             guard (0...maximumCacheMB).contains(cacheMB) else {
                 throw node["cache_mb"].invalid("must be in 0…\(maximumCacheMB) MiB (got \(cacheMB))")
@@ -105,7 +109,8 @@ public enum DataChoice: Equatable, Sendable {
             guard let normalization = NormalizationChoice(rawValue: mode) else {
                 throw node["normalization"].invalid("must be one of \(NormalizationChoice.allCases.map(\.rawValue).joined(separator: ", ")) (got '\(mode)')")
             }
-            return .hdf5(path: path, validationFraction: fraction, cacheMB: cacheMB, normalization: normalization)
+            return .hdf5(path: path, validationFraction: fraction, validationSeed: UInt64(seed), cacheMB: cacheMB,
+                         normalization: normalization)
         default:
             return .fashionMNIST(directory: try node["directory"].string())
         }

@@ -199,7 +199,7 @@ public struct TrainingWorkflow {
     /// failing run prints its one error line only).
     func inputNormalization(for data: DataChoice, source: any ClassificationSource,
                             train: any LabelledSamples) throws -> (InputNormalization, note: String)? {
-        guard case let .hdf5(_, _, _, mode) = data, mode == .auto else { return nil }
+        guard case let .hdf5(_, _, _, _, mode) = data, mode == .auto else { return nil }
         if let prescribed = source.prescribedNormalization {
             return (prescribed, "input normalization: \(prescribed) (the file's mean/std attributes)")
         }

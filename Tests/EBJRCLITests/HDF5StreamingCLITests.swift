@@ -126,7 +126,35 @@ import _EBJRTestSupport
         let check = try python("""
             import h5py, numpy as np
             d, c, l = h5py.File("data.h5", "r"), h5py.File("straight.h5", "r"), h5py.File("test.logits.h5", "r")
-            train = d["train/images"][:2400].astype(np.float64)  # validation = the last 20 %
+            M = (1 << 64) - 1
+            def held_out(n, fraction, seed):  # docs/datasets.md: Fisher–Yates with xoshiro256** seeded by SplitMix64
+                def splitmix(s):
+                    s = (s + 0x9E3779B97F4A7C15) & M
+                    z = s
+                    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M
+                    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M
+                    return s, z ^ (z >> 31)
+                st = []
+                for _ in range(4):
+                    seed, v = splitmix(seed)
+                    st.append(v)
+                rotl = lambda x, k: ((x << k) | (x >> (64 - k))) & M
+                def nxt():
+                    r = (rotl((st[1] * 5) & M, 7) * 9) & M
+                    t = (st[1] << 17) & M
+                    st[2] ^= st[0]; st[3] ^= st[1]; st[1] ^= st[2]; st[0] ^= st[3]; st[2] ^= t
+                    st[3] = rotl(st[3], 45)
+                    return r
+                held = min(max(1, round(n * fraction)), n - 1)
+                order = list(range(n))
+                for i in range(held):
+                    j = i + nxt() % (n - i)
+                    order[i], order[j] = order[j], order[i]
+                return sorted(order[:held])
+            held = set(held_out(3000, 0.2, 0))
+            assert len(held) == 600 and max(held) > 100 and min(held) < 2900, sorted(held)[:5]
+            rows = [i for i in range(3000) if i not in held]
+            train = d["train/images"][()][rows].astype(np.float64)  # validation = a seeded 20 % (docs/datasets.md)
             mean, std = train.mean(axis=(0, 2, 3)), train.std(axis=(0, 2, 3))
             stored_mean, stored_std = c["input_normalization/mean"][()], c["input_normalization/std"][()]
             assert np.allclose(stored_mean, mean, rtol=1e-5, atol=1e-6), (stored_mean, mean)

@@ -79,7 +79,7 @@ struct HDF5SourceTests {
 
     // MARK: Successful reads
 
-    @Test func uint8ImagesOfRank3WithValidationFromTheEndOfTrain() throws {
+    @Test func uint8ImagesOfRank3WithASeededValidationSplitOfTrain() throws {
         let path = try Self.file("u8_hw")
         let source = try HDF5ImageSource(path: path, validationFraction: 0.2)
         #expect(source.classNames == ["a", "b", "c"])
@@ -88,14 +88,30 @@ struct HDF5SourceTests {
         let train = try source.load(.train), validation = try source.load(.validation), test = try source.load(.test)
         #expect(train.sampleShape == [1, 4, 5])
         #expect(train.count == 8 && validation.count == 2 && test.count == 3)
-        #expect(Self.bits(train.features) == Self.bits(Array(all[0..<160])))
-        #expect(Self.bits(validation.features) == Self.bits(Array(all[160..<200])))
-        #expect(train.labels == (0..<8).map { $0 % 3 })
-        #expect(validation.labels == [8 % 3, 9 % 3])
+        let held = HDF5ImageSource.heldOutRows(trainCount: 10, fraction: 0.2, seed: 0)
+        let kept = (0..<10).filter { !held.contains($0) }
+        #expect(Self.bits(train.features) == Self.bits(kept.flatMap { all[($0 * 20)..<($0 * 20 + 20)] }))
+        #expect(Self.bits(validation.features) == Self.bits(held.flatMap { all[($0 * 20)..<($0 * 20 + 20)] }))
+        #expect(train.labels == kept.map { $0 % 3 })
+        #expect(validation.labels == held.map { $0 % 3 })
         #expect(Self.bits(test.features) == Self.bits(Self.pixels(60, uint8: true)))
         #expect(try source.classIndices(["B", "2"]) == [1, 2])
         // The default fraction 0.1 holds out round(10 · 0.1) = 1 sample.
         #expect(try HDF5ImageSource(path: path).load(.validation).count == 1)
+    }
+
+    @Test func heldOutRowsAreASeededSampleNotTheEndOfTrain() throws {
+        let rows = HDF5ImageSource.heldOutRows(trainCount: 1000, fraction: 0.1, seed: 0)
+        #expect(rows.count == 100 && rows == rows.sorted() && Set(rows).count == 100)
+        #expect(rows.allSatisfy { (0..<1000).contains($0) })
+        #expect(rows == HDF5ImageSource.heldOutRows(trainCount: 1000, fraction: 0.1, seed: 0))
+        #expect(rows != HDF5ImageSource.heldOutRows(trainCount: 1000, fraction: 0.1, seed: 1))
+        // Spread over the file: a file sorted by class (10 blocks of 100) gets every class in validation.
+        #expect(Set(rows.map { $0 / 100 }).count == 10)
+        #expect(rows != Array(900..<1000))
+        // Sizes at the edges: at least 1, at most N − 1.
+        #expect(HDF5ImageSource.heldOutRows(trainCount: 2, fraction: 0.01, seed: 3).count == 1)
+        #expect(HDF5ImageSource.heldOutRows(trainCount: 2, fraction: 0.99, seed: 3).count == 1)
     }
 
     @Test func float32ImagesOfRank4AreNormalizedPerChannel() throws {
@@ -162,8 +178,8 @@ struct HDF5SourceTests {
     @Test func labelsOutsideTheClasses() throws {
         let high = try Self.file("label_high")
         #expect(Self.message { try HDF5ImageSource(path: high).load(.train) } == "\(high):/train/labels: label 3 at index 4 is outside 0..<3")
-        // Validation is the last sample of train (6 · 0.1 rounds to 1): index 4 is in train only.
-        #expect(try HDF5ImageSource(path: high).load(.validation).labels == [0])
+        // The whole group is checked, whichever part of it a split takes: validation held out of train fails too.
+        #expect(Self.message { try HDF5ImageSource(path: high).load(.validation) } == "\(high):/train/labels: label 3 at index 4 is outside 0..<3")
         let negative = try Self.file("label_negative")
         #expect(Self.message { try HDF5ImageSource(path: negative).load(.test) } == "\(negative):/test/labels: label -1 at index 2 is outside 0..<3")
     }
