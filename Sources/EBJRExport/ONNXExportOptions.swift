@@ -45,6 +45,23 @@ public struct ONNXExportOptions: Equatable, Sendable {
         }
     }
 
+    /// Per-channel input normalisation applied inside the graph, before the first layer:
+    /// `x̂[n, c, …] = (x[n, c, …] − mean[c]) / std[c]` (one value applies to every channel; a flat `[D]` input has
+    /// one channel). An exported model then takes raw features (`uint8 / 255` or the stored `float32`), exactly
+    /// what the toolkit reads from a data set, and needs no preprocessing by its caller.
+    public struct InputNormalization: Equatable, Sendable {
+        public var mean: [Float]
+        public var std: [Float]
+
+        public init(mean: [Float], std: [Float]) {
+            self.mean = mean
+            self.std = std
+        }
+    }
+
+    /// Normalisation baked into the graph (`Sub`, `Div` in front of the first layer); nil: the model takes its
+    /// inputs as they are.
+    public var inputNormalization: InputNormalization?
     /// Adds the `energy` output `[batch]` (and `accept` when a threshold is set); `nil` exports logits only.
     public var energy: EnergyOutput?
     /// The global label of each logit column (−1 for "other"): adds `prediction` int64 `[batch]`, the label of
@@ -65,8 +82,9 @@ public struct ONNXExportOptions: Equatable, Sendable {
 
     public init(energy: EnergyOutput? = nil, classNames: [String]? = nil, subset: [Int]? = nil,
                 sourceCheckpoint: String? = nil, toolkitVersion: String = "unversioned", graphName: String = "ebjr",
-                predictionLabels: [Int]? = nil, routing: RoutingOutput? = nil) {
+                predictionLabels: [Int]? = nil, routing: RoutingOutput? = nil, inputNormalization: InputNormalization? = nil) {
         self.energy = energy
+        self.inputNormalization = inputNormalization
         self.predictionLabels = predictionLabels
         self.routing = routing
         self.classNames = classNames
@@ -98,6 +116,8 @@ public enum ONNXMetadataKey {
     public static let toolkitVersion = "ebjr.toolkit_version"
     /// Source checkpoint.
     public static let sourceCheckpoint = "ebjr.source_checkpoint"
+    /// The normalisation the graph applies to its input, JSON `{"mean": […], "std": […]}` (absent: none).
+    public static let inputNormalization = "ebjr.input_normalization"
 }
 
 extension ONNXExportOptions {
@@ -107,7 +127,8 @@ extension ONNXExportOptions {
     public init(checkpoint: Checkpoint, source: URL, outputs: Int, energyTemperature: Float?, threshold: Float?,
                 energyIncludesOther: Bool) {
         self.init(classNames: checkpoint.outputNames(outputs: outputs), subset: checkpoint.classSubset,
-                  sourceCheckpoint: source.lastPathComponent, toolkitVersion: EBJRFiles.toolkitVersion)
+                  sourceCheckpoint: source.lastPathComponent, toolkitVersion: EBJRFiles.toolkitVersion,
+                  inputNormalization: checkpoint.inputNormalization.map { InputNormalization(mean: $0.mean, std: $0.std) })
         guard energyTemperature != nil || threshold != nil else { return }
         var energy = EnergyOutput(temperature: energyTemperature ?? 1, threshold: threshold)
         if let subset = checkpoint.classSubset, !energyIncludesOther, checkpoint.subsetDesign?.hasOtherOutput == true {

@@ -107,6 +107,23 @@ public struct ONNXExporter: Sendable {
     /// Appends one node per layer (dropout excluded); the last one writes `logits`.
     private func addLayers(to graph: inout ONNXGraphBuilder) throws {
         var current = Self.inputName
+        if let normalization = options.inputNormalization {
+            // [C, 1, 1] for image inputs; for a flat input [D] (images of C channels flattened channel-major, as the
+            // data sets do) one value per feature, channel c covering D/C consecutive features. Both broadcast
+            // against [batch, …] from the right.
+            let count = normalization.mean.count
+            var meanValues = normalization.mean, stdValues = normalization.std, dims = [count, 1, 1]
+            if config.inputShape.count != 3 {
+                let features = config.inputShape.reduce(1, *), perChannel = features / count
+                meanValues = (0..<features).map { normalization.mean[$0 / perChannel] }
+                stdValues = (0..<features).map { normalization.std[$0 / perChannel] }
+                dims = [features]
+            }
+            let mean = graph.addConstant("input_normalization.mean", floats: meanValues, dims: dims)
+            let std = graph.addConstant("input_normalization.std", floats: stdValues, dims: dims)
+            let centred = graph.addNode("Sub", name: "input_normalization", inputs: [current, mean])
+            current = graph.addNode("Div", name: "input_normalization", inputs: [centred, std])
+        }
         for (index, layer) in config.layers.enumerated() {
             let name = "layers.\(index)"
             switch layer {
@@ -207,6 +224,19 @@ public struct ONNXExporter: Sendable {
     }
 
     private func validateOptions(classCount: Int) throws {
+        if let normalization = options.inputNormalization {
+            let count = normalization.mean.count, features = config.inputShape.reduce(1, *)
+            let fits = config.inputShape.count == 3 ? [1, config.inputShape[0]].contains(count)
+                : count >= 1 && features % count == 0
+            guard normalization.mean.count == normalization.std.count, fits else {
+                throw ExportError.invalidOption("input normalization has \(normalization.mean.count) mean and \(normalization.std.count) std "
+                    + "values for input shape \(config.inputShape) (needs 1, or one per channel of the samples)")
+            }
+            guard normalization.mean.allSatisfy(\.isFinite), normalization.std.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+                throw ExportError.invalidOption("input normalization needs finite means and positive finite stds "
+                    + "(got mean \(normalization.mean), std \(normalization.std))")
+            }
+        }
         if let energy = options.energy {
             guard energy.temperature.isFinite, energy.temperature > 0 else {
                 throw ExportError.invalidOption("energy temperature must be finite and > 0, got \(energy.temperature)")
@@ -259,6 +289,9 @@ public struct ONNXExporter: Sendable {
             (ONNXMetadataKey.modelConfig, try json(config)),
         ]
         if let names = options.classNames { entries.append((ONNXMetadataKey.classNames, try json(names))) }
+        if let normalization = options.inputNormalization {
+            entries.append((ONNXMetadataKey.inputNormalization, try json(["mean": normalization.mean, "std": normalization.std])))
+        }
         if let subset = options.subset { entries.append((ONNXMetadataKey.subset, try json(subset))) }
         if let energy = options.energy {
             entries.append((ONNXMetadataKey.scoreDefinition,

@@ -58,6 +58,14 @@ struct ONNXGraphBuilder {
         return name
     }
 
+    /// Adds a float32 initializer of shape `dims` (row-major `values`); returns its name.
+    mutating func addConstant(_ name: String, floats values: [Float], dims: [Int]) -> String {
+        var data = Data(capacity: values.count * 4)
+        for value in values { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+        graph.initializer.append(Self.tensorProto(name, type: .float, dims: dims, rawData: data))
+        return name
+    }
+
     /// Adds a float64 scalar initializer; returns its name.
     mutating func addConstant(_ name: String, double value: Double) -> String {
         var bits = value.bitPattern.littleEndian

@@ -17,12 +17,16 @@ public enum RouterExporter {
         public var config: ModelConfig
         public var weights: [(name: String, tensor: Tensor)]
         public var checkpoint: String?
+        /// The normalisation the model was trained with, baked into its exported graph.
+        public var inputNormalization: ONNXExportOptions.InputNormalization?
 
-        public init(name: String, config: ModelConfig, weights: [(name: String, tensor: Tensor)], checkpoint: String?) {
+        public init(name: String, config: ModelConfig, weights: [(name: String, tensor: Tensor)], checkpoint: String?,
+                    inputNormalization: ONNXExportOptions.InputNormalization? = nil) {
             self.name = name
             self.config = config
             self.weights = weights
             self.checkpoint = checkpoint
+            self.inputNormalization = inputNormalization
         }
     }
 
@@ -53,10 +57,12 @@ public enum RouterExporter {
         let sideOptions = ONNXExportOptions(
             classNames: outputNames, subset: routing?.subset, sourceCheckpoint: side.checkpoint.map { ($0 as NSString).lastPathComponent },
             toolkitVersion: EBJRFiles.toolkitVersion, graphName: "ebjr-side", predictionLabels: sideLabels.map { $0 ?? -1 },
-            routing: .init(score: point.score.score, columns: columns, threshold: point.threshold, eligibleOutputs: eligible))
+            routing: .init(score: point.score.score, columns: columns, threshold: point.threshold, eligibleOutputs: eligible),
+            inputNormalization: side.inputNormalization)
         let deepOptions = ONNXExportOptions(
             classNames: labels, sourceCheckpoint: deep.checkpoint.map { ($0 as NSString).lastPathComponent },
-            toolkitVersion: EBJRFiles.toolkitVersion, graphName: "ebjr-deep", predictionLabels: Array(labels.indices))
+            toolkitVersion: EBJRFiles.toolkitVersion, graphName: "ebjr-deep", predictionLabels: Array(labels.indices),
+            inputNormalization: deep.inputNormalization)
         let sideData = try ONNXExporter(config: side.config, options: sideOptions).serializedModel(weights: side.weights)
         let deepData = try ONNXExporter(config: deep.config, options: deepOptions).serializedModel(weights: deep.weights)
 
@@ -135,7 +141,8 @@ public enum RouterExporter {
         func load(_ name: String, _ path: String) throws -> (Model, Checkpoint) {
             let checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: path))
             guard let config = checkpoint.modelConfig else { throw CheckpointError.missingModelConfig(file: path) }
-            return (Model(name: name, config: config, weights: checkpoint.modelState, checkpoint: path), checkpoint)
+            return (Model(name: name, config: config, weights: checkpoint.modelState, checkpoint: path,
+                          inputNormalization: checkpoint.inputNormalization.map { .init(mean: $0.mean, std: $0.std) }), checkpoint)
         }
         let (side, _) = try load(chosen.side.name, sidePath)
         let (deep, deepCheckpoint) = try load(result.deep.name, deepPath)

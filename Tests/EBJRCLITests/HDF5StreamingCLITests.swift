@@ -172,6 +172,25 @@ import _EBJRTestSupport
             print("ok", err, accuracy)
             """, in: dir)
         #expect(check.standardOutput.hasPrefix("ok"), "\(check.standardError)")
+        // The exported graph applies the stored normalisation itself: raw test images in, the same logits out.
+        let export = try TestSupport.ebjr(["export", "onnx", "straight.h5", "--output", "straight.onnx"], currentDirectory: dir)
+        #expect(export.status == 0, "\(export.standardError)")
+        let onnx = try python("""
+            import json, h5py, numpy as np, onnx, onnxruntime as ort
+            onnx.checker.check_model(onnx.load("straight.onnx"), full_check=True)
+            session = ort.InferenceSession("straight.onnx")
+            meta = json.loads(session.get_modelmeta().custom_metadata_map["ebjr.input_normalization"])
+            stored = h5py.File("straight.h5", "r")["input_normalization/mean"][()]
+            assert np.allclose(meta["mean"], stored, rtol=1e-6), (meta, stored)
+            x = h5py.File("data.h5", "r")["test/images"][()].reshape(500, -1)  # the MLP takes flat samples
+            got = session.run(["logits"], {"input": x})[0]
+            l = h5py.File("test.logits.h5", "r")
+            expected = [o[()] for n, o in l.items() if isinstance(o, h5py.Dataset) and n.endswith("logits")][0]
+            err = np.abs(got - expected).max()
+            assert err <= 1e-4, err
+            print("ok", err)
+            """, in: dir)
+        #expect(onnx.standardOutput.hasPrefix("ok"), "\(onnx.standardError)")
         let inspect = try TestSupport.ebjr(["inspect", "straight.h5"], currentDirectory: dir)
         #expect(inspect.standardOutput.contains("normalization  input mean ["), "\(inspect.standardOutput)")
     }

@@ -103,6 +103,10 @@ import Testing
             (ONNXExportOptions(classNames: ["a", "b"]), "2 class names"),
             (ONNXExportOptions(subset: [1, 1]), "subset"),
             (ONNXExportOptions(subset: [-1]), "subset"),
+            // 6 features cannot be split into 4 channels; std must be positive; counts must agree.
+            (ONNXExportOptions(inputNormalization: .init(mean: [0, 0, 0, 0], std: [1, 1, 1, 1])), "input normalization"),
+            (ONNXExportOptions(inputNormalization: .init(mean: [0], std: [0])), "positive"),
+            (ONNXExportOptions(inputNormalization: .init(mean: [0, 1], std: [1])), "input normalization"),
         ]
         for (options, mention) in cases {
             let error = #expect(throws: ExportError.self) {
