@@ -9,7 +9,7 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve",
         abstract: "Serve side + deep model as one routed model over the KServe v2 / Open Inference Protocol REST API.",
         discussion: """
-        The rule in force: either an operating point of an `ebjr evaluate` report (--operating-point report.json \
+        The rule in force: an exported router (--router DIR from `ebjr export router`: its router.json gives the         side and deep checkpoints, unless --side/--deep/--deep-url are given, and the score, temperature and τ),         an operating point of an `ebjr evaluate` report (--operating-point report.json \
         --side-name NAME --criterion target-acceptance|accuracy-tolerance|guaranteed|selective-risk|fixed[=value], \
         optionally --score/--temperature to pin the score; otherwise the deployable score with the lowest validation \
         cost), or a rule given directly (--score energy --temperature 1 --at-most=-3.76, accept iff score ≤ τ). \
@@ -19,8 +19,9 @@ struct ServeCommand: AsyncParsableCommand {
         and deep_rows; metrics at /metrics. SIGTERM/SIGINT stop it gracefully. See docs/serving.md.
         """)
 
-    @Option(help: "Side-model checkpoint (.h5).") var side: String
-    @Option(help: "Deep-model checkpoint (.h5), run in process.") var deep: String?
+    @Option(help: "Side-model checkpoint (.h5); with --router, default: the manifest's.") var side: String?
+    @Option(help: "Deep-model checkpoint (.h5), run in process; with --router, default: the manifest's.") var deep: String?
+    @Option(help: "An exported router: the folder `ebjr export router` wrote, or its router.json.") var router: String?
     @Option(help: "Deep model on a v2 server: its model URL, e.g. http://127.0.0.1:8080/v2/models/cnn.") var deepUrl: String?
     @Option(help: "Input name of the remote deep model.") var deepInputName = "input"
     @Option(help: "Shape of one sample for the remote deep model, e.g. 1,28,28 (default: the side model's).") var deepInputShape: String?
@@ -56,8 +57,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Load the models and the rule, print the rule in force, and exit.") var dryRun = false
 
     func validate() throws {
-        if (deep == nil) == (deepUrl == nil) { throw ValidationError("give --deep CKPT or --deep-url URL (one of them)") }
-        if operatingPoint != nil {
+        if deep != nil && deepUrl != nil { throw ValidationError("give --deep CKPT or --deep-url URL, not both") }
+        if router != nil {
+            if operatingPoint != nil || score != nil || atMost != nil || negatedAtLeast != nil {
+                throw ValidationError("--router takes the rule from router.json: no --operating-point, --score, --at-most or --negated-at-least with it")
+            }
+        } else if side == nil || (deep == nil && deepUrl == nil) {
+            throw ValidationError("give --side CKPT and --deep CKPT or --deep-url URL (or --router DIR, which names both)")
+        } else if operatingPoint != nil {
             guard sideName != nil, criterion != nil else { throw ValidationError("--operating-point needs --side-name and --criterion") }
             if atMost != nil || negatedAtLeast != nil { throw ValidationError("--at-most/--negated-at-least and --operating-point exclude each other") }
         } else {
@@ -95,15 +102,27 @@ struct ServeCommand: AsyncParsableCommand {
     private func makeConfiguration() throws -> ServeConfiguration {
         let parsedScore = try score.map { try Score(name: $0, temperature: temperature ?? 1) }
         let ruleSource: ServeConfiguration.RuleSource
-        if let operatingPoint {
+        var sidePath = side, deepPath = deep
+        if let router {
+            let (manifest, file) = try RouterManifestFile.load(router)
+            ruleSource = .manifest(file: file)
+            func recorded(_ model: RouterManifest.Model, _ option: String) throws -> String {
+                guard let path = model.checkpoint else {
+                    throw ServeError.configuration("\(file): the \(model.name) model has no checkpoint path: give \(option)")
+                }
+                return path
+            }
+            if sidePath == nil { sidePath = try recorded(manifest.side, "--side") }
+            if deepPath == nil && deepUrl == nil { deepPath = try recorded(manifest.deep, "--deep or --deep-url") }
+        } else if let operatingPoint {
             ruleSource = .report(file: operatingPoint, sideName: sideName!, criterion: criterion!, score: parsedScore)
         } else {
             let rule: ThresholdRule = atMost.map { .scoreAtMost($0) } ?? .negatedScoreAtLeast(negatedAtLeast!)
             ruleSource = .direct(score: parsedScore!, rule: rule, scoreIncludesOther: scoreIncludesOther)
         }
         let deepSource: ServeConfiguration.Deep
-        if let deep {
-            deepSource = .checkpoint(deep)
+        if let deepPath {
+            deepSource = .checkpoint(deepPath)
         } else {
             let shape = try deepInputShape.map { text -> [Int] in
                 let dims = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -115,7 +134,7 @@ struct ServeCommand: AsyncParsableCommand {
             deepSource = .remote(url: deepUrl!, inputName: deepInputName, inputShape: shape, outputName: deepOutputName,
                                  classCount: deepClasses)
         }
-        var configuration = ServeConfiguration(sideCheckpoint: side, deep: deepSource, rule: ruleSource)
+        var configuration = ServeConfiguration(sideCheckpoint: sidePath!, deep: deepSource, rule: ruleSource)
         configuration.host = host
         configuration.port = port
         configuration.modelName = modelName

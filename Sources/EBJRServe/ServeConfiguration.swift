@@ -18,6 +18,8 @@ public struct ServeConfiguration: Sendable {
         /// Given directly: score and threshold τ (accept iff score ≤ τ); the subset routing of a specialized side
         /// model comes from its checkpoint.
         case direct(score: Score, rule: ThresholdRule, scoreIncludesOther: Bool)
+        /// From an exported router's `router.json` (`RouterManifestFile`).
+        case manifest(file: String)
     }
 
     public var sideCheckpoint: String

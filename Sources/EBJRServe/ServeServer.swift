@@ -117,6 +117,9 @@ public enum ServeServer {
         switch configuration.rule {
         case let .report(file, sideName, criterion, score):
             return try OperatingPointFile.rule(file: file, sideName: sideName, criterion: criterion, score: score)
+        case let .manifest(file):
+            let (manifest, path) = try RouterManifestFile.load(file)
+            return try RouterManifestFile.rule(manifest, file: path, side: side, sidePath: configuration.sideCheckpoint)
         case let .direct(score, rule, includesOther):
             var routing: SubsetRouting?
             if let subset = side.classSubset {

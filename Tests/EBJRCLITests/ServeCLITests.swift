@@ -109,3 +109,36 @@ enum ServeFixture {
     #expect(general.status == 1)
     #expect(general.standardError.contains("cannot be the deep model"), "\(general.standardError)")
 }
+
+@Test func serveRouterTakesTheExportedOperatingPointAndItsCheckpoints() throws {
+    let dir = try ServeFixture.directory.get()
+    let routerDir = try TestSupport.temporaryDirectory("serve-router").appendingPathComponent("router")
+    let export = try TestSupport.ebjr(["export", "router", "\(dir.path)/run", "--mix", "natural", "--output", routerDir.path])
+    #expect(export.status == 0, "\(export.standardError)")
+    let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: routerDir.appendingPathComponent("router.json"))) as! [String: Any]
+    let tau = try #require(manifest["threshold"] as? Double)
+    let acceptance = try #require((manifest["validation"] as? [String: Any])?["acceptance"] as? Double)
+
+    // No --side, --deep or rule options: all of them come from router.json.
+    let served = try TestSupport.ebjr(["serve", "--router", routerDir.path, "--dry-run"])
+    #expect(served.status == 0, "\(served.standardError)")
+    let printed = served.standardOutput.components(separatedBy: "accept iff energy T=1 ≤ ").dropFirst().first?
+        .split(separator: " ").first.flatMap { Double($0) }
+    #expect(printed.map { abs($0 - tau) <= 1e-12 * max(1, abs(tau)) } == true, "\(served.standardOutput)")
+    #expect(served.standardOutput.contains("side model: \(dir.path)/side.h5"), "\(served.standardOutput)")
+    #expect(served.standardOutput.contains("other-class side model over classes [5, 7, 9]"), "\(served.standardOutput)")
+    #expect(served.standardOutput.contains("side answers \((acceptance * 100 * 100).rounded() / 100)%"), "\(served.standardOutput)")
+
+    // A side checkpoint the router was not exported from, a rule given twice, a file that is not a manifest.
+    let other = try TestSupport.ebjr(["serve", "--router", routerDir.path, "--side", "\(dir.path)/deep.h5", "--dry-run"])
+    #expect(other.status == 1)
+    #expect(other.standardError.contains("router.json: the manifest's side model has 4 outputs"), "\(other.standardError)")
+    let twice = try TestSupport.ebjr(["serve", "--router", routerDir.path, "--score", "energy", "--at-most=-1", "--dry-run"])
+    #expect(twice.status != 0)
+    #expect(twice.standardError.contains("--router takes the rule from router.json"), "\(twice.standardError)")
+    let notManifest = try TestSupport.ebjr(["serve", "--router", "\(dir.path)/run/report.json", "--dry-run"])
+    #expect(notManifest.status == 1)
+    #expect(notManifest.standardError.contains("not an ebjr router manifest"), "\(notManifest.standardError)")
+    #expect(notManifest.standardError.split(separator: "\n").filter { !$0.hasPrefix("warning: ebjr was built without") }.count == 1,
+            "\(notManifest.standardError)")
+}
