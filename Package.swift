@@ -75,7 +75,7 @@ let package = Package(
 
         // Serving: the routed model behind the Open Inference Protocol (KServe v2) REST API
         .target(name: "EBJRServe",
-                dependencies: ["EBJRTensor", "EBJRNN", "EBJRCheckpoint", "EBJRRouting", "EBJRFiles",
+                dependencies: ["EBJRTensor", "EBJRNN", "EBJRCheckpoint", "EBJRRouting", "EBJRDeferral", "EBJRFiles",
                                .product(name: "Hummingbird", package: "hummingbird"),
                                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                                .product(name: "Prometheus", package: "swift-prometheus"),

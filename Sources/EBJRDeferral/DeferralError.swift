@@ -8,6 +8,8 @@ public enum DeferralError: Error, CustomStringConvertible, Equatable {
     case invalidSetting(name: String, value: String, requirement: String)
     /// A feature that is NaN or infinite.
     case nonFiniteFeature(what: String, row: Int, column: Int)
+    /// A stored router (`DeferralRouterState`) that does not describe a network.
+    case invalidState(reason: String)
 
     public var description: String {
         switch self {
@@ -19,6 +21,8 @@ public enum DeferralError: Error, CustomStringConvertible, Equatable {
             return "learned deferral: \(name) = \(value) must be \(requirement)"
         case let .nonFiniteFeature(what, row, column):
             return "learned deferral: \(what) has a non-finite feature at row \(row), column \(column)"
+        case let .invalidState(reason):
+            return "learned deferral: the stored router is not usable: \(reason)"
         }
     }
 }

@@ -7,13 +7,16 @@ import EBJROptimizers
 /// helps, i.e. that the side model is wrong where the deep model is right (the post-hoc deferral target of
 /// Narasimhan et al. 2022 and Jitkrittum et al. 2023, with 0/1 losses). Used as a routing score: lower = keep the
 /// side model's answer, so a threshold `τ` keeps exactly the samples with `g(x) ≤ τ`.
-public final class DeferralRouter {
+///
+/// Immutable once trained or rebuilt (scoring only reads the parameters, under `noGrad`), so one router may score
+/// batches from several threads at once, as `ebjr serve` does.
+public final class DeferralRouter: @unchecked Sendable {
     public let settings: DeferralRouterSettings
     public let standardizer: FeatureStandardizer
     /// The feature names the router was trained on.
     public let featureNames: [String]
     let model: Module
-    /// The training objective's value after the last step.
+    /// The training objective's value after the last step (NaN for a router rebuilt from its state).
     public let finalLoss: Double
 
     /// The training targets: `y_i = 1` iff the side model is wrong and the deep model is right on sample `i`.
@@ -62,6 +65,42 @@ public final class DeferralRouter {
         }
         finalLoss = noGrad { Double(Self.objective(scores: model(x), targets: y, weights: weights, penalty: penalty).item) }
         self.model = model
+    }
+
+    /// Rebuilds a trained router from its state (`state(subsetRouting:)`).
+    /// - Throws: `DeferralError.invalidState` when the settings, the standardisation, the feature names and the
+    ///   parameters do not describe one network (missing, extra or misshapen tensors, non-finite values).
+    public init(state: DeferralRouterState) throws {
+        func invalid(_ reason: String) -> DeferralError { .invalidState(reason: reason) }
+        do { try state.settings.validate() } catch { throw invalid("\(error)") }
+        let d = state.featureNames.count
+        guard d > 0, state.standardizer.means.count == d, state.standardizer.deviations.count == d else {
+            throw invalid("\(d) feature names for \(state.standardizer.means.count) means and \(state.standardizer.deviations.count) deviations")
+        }
+        guard state.standardizer.means.allSatisfy(\.isFinite), state.standardizer.deviations.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+            throw invalid("the standardisation holds non-finite values or non-positive deviations")
+        }
+        var generator = RandomGenerator(seed: state.settings.seed)
+        let model: Module = state.settings.hidden == 0
+            ? Linear(inputFeatures: d, outputFeatures: 1, generator: &generator)
+            : Sequential([Linear(inputFeatures: d, outputFeatures: state.settings.hidden, generator: &generator), ReLU(),
+                          Linear(inputFeatures: state.settings.hidden, outputFeatures: 1, generator: &generator)])
+        let expected = model.namedParameters()
+        guard expected.map(\.name) == state.parameters.map(\.name) else {
+            throw invalid("parameters \(state.parameters.map(\.name)), expected \(expected.map(\.name))")
+        }
+        for (slot, stored) in zip(expected, state.parameters) {
+            guard stored.shape == slot.tensor.shape, stored.values.count == slot.tensor.count else {
+                throw invalid("parameter '\(stored.name)' has shape \(stored.shape) and \(stored.values.count) values, expected \(slot.tensor.shape)")
+            }
+            guard stored.values.allSatisfy(\.isFinite) else { throw invalid("parameter '\(stored.name)' holds non-finite values") }
+            stored.values.withUnsafeBufferPointer { slot.tensor.data.update(from: $0.baseAddress!, count: $0.count) }
+        }
+        settings = state.settings
+        standardizer = state.standardizer
+        featureNames = state.featureNames
+        self.model = model
+        finalLoss = .nan
     }
 
     /// `(1/n) Σ [softplus(s) − y·s] + penalty · Σ ‖W‖²`, with `softplus(s) = relu(s) + log(1 + exp(−|s|))`.

@@ -1,7 +1,7 @@
 /// Centres and scales each feature with the mean and standard deviation of the training rows:
 /// `x̃_j = (x_j − μ_j) / σ_j`, with `σ_j = √((1/n) Σ_i (x_ij − μ_j)²)` (the population deviation, as
 /// scikit-learn's `StandardScaler`), and `σ_j := 1` for a constant feature, which then standardises to 0.
-public struct FeatureStandardizer: Sendable, Equatable, Codable {
+public struct FeatureStandardizer: Sendable, Hashable, Codable {
     public let means: [Double]
     public let deviations: [Double]
 

@@ -1,3 +1,4 @@
+import EBJRDeferral
 import EBJRRouting
 import EBJRFiles
 
@@ -98,6 +99,8 @@ public struct ScoreEvaluation: Hashable, Sendable, Codable {
     public var curves: SplitValues<TradeoffCurve>
     /// Test score distributions: correct vs wrong, and (specialized) in vs out of subset.
     public var histograms: [ScoreHistogram]
+    /// A learned score's trained router (what `ebjr serve` applies to the side model's logits); nil otherwise.
+    public var learnedRouter: DeferralRouterState? = nil
 }
 
 /// One operating point: the threshold chosen on validation and what it does on both splits.

@@ -8,6 +8,8 @@ struct ValidationView {
     var deepPredictions: [Int]
     var inSubset: [Bool]?
     var test: ScoredSamples
+    /// A learned score's router, to store in the report (nil for a closed-form score).
+    var learnedRouter: DeferralRouterState? = nil
 }
 
 extension Evaluator {
@@ -39,6 +41,7 @@ extension Evaluator {
                                       isEligible: rows.map { baseValidation.isEligible[$0] }),
             labels: rows.map { validation.labels[$0] }, deepPredictions: rows.map { deepPredictions.validation[$0] },
             inSubset: inSubset.map { flags in rows.map { flags[$0] } },
-            test: try ScoredSamples(scores: learned.test, predictions: baseTest.predictions, isEligible: baseTest.isEligible))
+            test: try ScoredSamples(scores: learned.test, predictions: baseTest.predictions, isEligible: baseTest.isEligible),
+            learnedRouter: learned.router.state(subsetRouting: routing))
     }
 }

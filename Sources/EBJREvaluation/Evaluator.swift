@@ -141,7 +141,7 @@ public struct Evaluator: Sendable {
                 score: score, aurocSideWrong: aurocWrong, aurocOutOfSubset: aurocOut, operatingPoints: points,
                 curves: SplitValues(validation: TradeoffCurve(sweep: sweeps.validation, cost: cost).thinned(maxPoints: settings.curvePoints),
                                     test: TradeoffCurve(sweep: sweeps.test, cost: cost).thinned(maxPoints: settings.curvePoints)),
-                histograms: histograms))
+                histograms: histograms, learnedRouter: view.learnedRouter))
         }
         var inSubsetAccuracy: SplitValues<Double?>?
         if let routing, let inSubset {

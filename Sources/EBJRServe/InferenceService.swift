@@ -1,4 +1,5 @@
 import Foundation
+import EBJRDeferral
 import EBJRRouting
 
 /// The routed model behind the protocol: validates a request, runs the side model on the whole batch, keeps the
@@ -75,8 +76,10 @@ public final class InferenceService: @unchecked Sendable {
         let decision: RoutingDecision
         do {
             sideLogits = try side.logits(batch.values, count: batch.count)
-            decision = try rule.router.route(sideLogits)
+            decision = try rule.route(sideLogits)
         } catch let error as RoutingError {
+            throw ServeError.invalidInput("input '\(input.name)': the side model's output is not usable (\(error))")
+        } catch let error as DeferralError {
             throw ServeError.invalidInput("input '\(input.name)': the side model's output is not usable (\(error))")
         }
         let routed = decision.routedIndices

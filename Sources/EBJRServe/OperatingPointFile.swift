@@ -1,4 +1,5 @@
 import Foundation
+import EBJRDeferral
 import EBJRRouting
 
 /// Reads a routing rule out of the `report.json` that `ebjr evaluate` writes (schema version 1).
@@ -30,6 +31,8 @@ public enum OperatingPointFile {
     struct ScoreEntry: Decodable {
         var score: Score
         var operatingPoints: [Point]
+        /// A learned score's router (`ScoreEvaluation.learnedRouter`).
+        var learnedRouter: DeferralRouterState?
     }
     struct Point: Decodable {
         var criterion: Criterion
@@ -85,10 +88,12 @@ public enum OperatingPointFile {
             throw ServeError.configuration("\(file): side model '\(sideName)' has no score \(score.map { "\($0)" } ?? "that can be deployed") (it has \(side.scores.map { "\($0.score)" }.joined(separator: ", ")))")
         }
         var matches: [(Score, Point)] = []
+        var learnedRouters: [Score: DeferralRouterState] = [:]
         for entry in candidates {
             for point in entry.operatingPoints where point.criterion.kind == criterion || point.criterion.label == criterion {
                 matches.append((entry.score, point))
             }
+            if let router = entry.learnedRouter { learnedRouters[entry.score] = router }
         }
         let labels = Set(matches.map { $0.1.criterion.label })
         guard !matches.isEmpty else {
@@ -100,12 +105,23 @@ public enum OperatingPointFile {
         }
         let (chosenScore, point) = matches.min { $0.1.validation.relativeCost < $1.1.validation.relativeCost }!
         let router = Router(score: chosenScore, rule: point.rule.canonical, subsetRouting: side.subsetRouting)
+        var deferral: DeferralRouter?
+        if case .learned = chosenScore {
+            guard let state = learnedRouters[chosenScore] else {
+                throw ServeError.configuration("\(file): side model '\(sideName)', score \(chosenScore): the report holds no trained router "
+                    + "(written by an older ebjr evaluate: evaluate again to serve a learned score)")
+            }
+            guard state.subsetRouting == side.subsetRouting else {
+                throw ServeError.configuration("\(file): side model '\(sideName)': the learned router's subset routing differs from the side model's")
+            }
+            do { deferral = try DeferralRouter(state: state) } catch { throw ServeError.configuration("\(file): side model '\(sideName)': \(error)") }
+        }
         let figures = ServingRule.ValidationFigures(
             acceptance: point.validation.statistics.acceptance,
             accuracyLoss: report.deep.accuracy.validation - point.validation.measuredJointAccuracy,
             jointAccuracy: point.validation.measuredJointAccuracy, relativeCost: point.validation.relativeCost)
         return ServingRule(router: router, source: "\(file): side model \(sideName), criterion \(point.criterion.label)",
-                           validation: figures)
+                           validation: figures, deferral: deferral)
     }
 }
 

@@ -121,6 +121,9 @@ public enum ServeServer {
             let (manifest, path) = try RouterManifestFile.load(file)
             return try RouterManifestFile.rule(manifest, file: path, side: side, sidePath: configuration.sideCheckpoint)
         case let .direct(score, rule, includesOther):
+            if case .learned = score {
+                throw ServeError.configuration("score \(score) is a trained router: serve it from its report (--operating-point report.json --side-name N --criterion C --score \(score.name))")
+            }
             var routing: SubsetRouting?
             if let subset = side.classSubset {
                 guard let design = side.checkpoint.subsetDesign else {

@@ -1,3 +1,4 @@
+import EBJRDeferral
 import EBJRRouting
 
 /// The routing rule in force: the score, its threshold (accept iff `score(z) ≤ τ`, docs/method.md §3) and the
@@ -23,10 +24,25 @@ public struct ServingRule: Sendable {
         public var relativeCost: Double
     }
 
-    public init(router: Router, source: String, validation: ValidationFigures? = nil) {
+    /// For a learned score: the trained router whose `g(x)` is the score (`router.score` only names it).
+    public var deferral: DeferralRouter?
+
+    public init(router: Router, source: String, validation: ValidationFigures? = nil, deferral: DeferralRouter? = nil) {
         self.router = router
         self.source = source
         self.validation = validation
+        self.deferral = deferral
+    }
+
+    /// Scores and decisions for a batch of side-model logits: `router.route` for a closed-form score; for a learned
+    /// score `g(x)` of the deferral router on the side model's features, with predictions and eligibility as the
+    /// subset routing says — exactly what the evaluation computed when it chose τ.
+    public func route(_ side: Logits) throws -> RoutingDecision {
+        guard let deferral else { return try router.route(side) }
+        let base = try ScoredSamples(side: side, score: .margin, subsetRouting: router.subsetRouting)
+        let scores = try deferral.probabilities(side: side, subsetRouting: router.subsetRouting)
+        let scored = try ScoredSamples(scores: scores, predictions: base.predictions, isEligible: base.isEligible)
+        return RoutingDecision(scored: scored, isAccepted: scored.accepted(by: router.rule))
     }
 
     /// One line for `--help` and the startup log, e.g.

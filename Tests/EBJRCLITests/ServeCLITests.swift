@@ -142,3 +142,35 @@ enum ServeFixture {
     #expect(notManifest.standardError.split(separator: "\n").filter { !$0.hasPrefix("warning: ebjr was built without") }.count == 1,
             "\(notManifest.standardError)")
 }
+
+/// A learned deferral score, trained by `ebjr evaluate` and stored in its report, served by `ebjr serve`: scores
+/// and routing checked against NumPy in Tests/ServeSupport/serve_learned.py.
+@Test func serveAppliesTheReportsLearnedRouter() throws {
+    let dir = try ServeFixture.directory.get()
+    let recipe = """
+        name: serve-learned
+        deep: {name: cnn, checkpoint: \(dir.path)/deep.h5}
+        side_models:
+          - {name: side, checkpoint: \(dir.path)/side.h5}
+        scores: [energy, learned]
+        temperatures: [1]
+        criteria: {target_acceptance: [0.5]}
+        latency: {enabled: false}
+        output: \(dir.path)/run-learned
+        """
+    try Data(recipe.utf8).write(to: dir.appendingPathComponent("evaluate-learned.yaml"))
+    let evaluate = try TestSupport.ebjr(["evaluate", "\(dir.path)/evaluate-learned.yaml", "--quiet"])
+    #expect(evaluate.status == 0, "\(evaluate.standardError)")
+    let script = TestSupport.packageRoot.appendingPathComponent("Tests/ServeSupport/serve_learned.py")
+    let result = try TestSupport.run(try ServeFixture.python(), [script.path, try TestSupport.ebjrExecutable().path, dir.path,
+                                                                 "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz",
+                                                                 "\(dir.path)/run-learned/report.json"])
+    #expect(result.status == 0, "\(result.standardError)\n\(result.standardOutput)")
+    #expect(result.standardOutput.contains("learned: "), "\(result.standardOutput)")
+
+    // Given directly, a learned score has no router: one line pointing at the report.
+    let direct = try TestSupport.ebjr(["serve", "--side", "\(dir.path)/side.h5", "--deep", "\(dir.path)/deep.h5",
+                                       "--score", "learned", "--at-most=0.5", "--dry-run"])
+    #expect(direct.status == 1)
+    #expect(direct.standardError.contains("is a trained router: serve it from its report"), "\(direct.standardError)")
+}

@@ -93,6 +93,47 @@ private func npyText(_ values: [Double]) -> String { values.map { String($0) }.j
         #expect(a != c)
     }
 
+    /// The stored state (as a report holds it, through JSON) rebuilds a router whose scores are bitwise the
+    /// original's, for logistic regression and the MLP, with and without a subset routing.
+    @Test(arguments: [0, 8])
+    func storedStateRebuildsTheSameRouter(hidden: Int) throws {
+        let (logits, sideCorrect, deepCorrect) = try syntheticSide(count: 300, seed: 7)
+        let routing = try SubsetRouting(subset: [2, 5, 6], design: .generalRestricted(classCount: 10))
+        for subsetRouting in [nil, routing] {
+            let features = try DeferralFeatures(side: logits, subsetRouting: subsetRouting)
+            let router = try DeferralRouter(training: features, targets: DeferralRouter.targets(sideCorrect: sideCorrect, deepCorrect: deepCorrect),
+                                            settings: DeferralRouterSettings(hidden: hidden, steps: 60, seed: 2))
+            let json = try JSONEncoder().encode(router.state(subsetRouting: subsetRouting))
+            let state = try JSONDecoder().decode(DeferralRouterState.self, from: json)
+            #expect(state.subsetRouting == subsetRouting)
+            let rebuilt = try DeferralRouter(state: state)
+            let original = try router.probabilities(features)
+            #expect(try rebuilt.probabilities(side: logits, subsetRouting: state.subsetRouting).map(\.bitPattern) == original.map(\.bitPattern))
+            #expect(Set(original).count > 10)
+        }
+    }
+
+    @Test func brokenStatesAreOneLineErrors() throws {
+        let (logits, sideCorrect, deepCorrect) = try syntheticSide(count: 100, seed: 8)
+        let features = try DeferralFeatures(side: logits)
+        let router = try DeferralRouter(training: features, targets: DeferralRouter.targets(sideCorrect: sideCorrect, deepCorrect: deepCorrect),
+                                        settings: DeferralRouterSettings(steps: 20))
+        let good = router.state(subsetRouting: nil)
+        func message(_ edit: (inout DeferralRouterState) -> Void) -> String? {
+            var state = good
+            edit(&state)
+            do { _ = try DeferralRouter(state: state); return nil } catch { return "\(error)" }
+        }
+        #expect(message { _ in } == nil)
+        #expect(message { $0.parameters[0].values.removeLast() }?.contains("parameter 'weight' has shape") == true)
+        #expect(message { $0.parameters[1].values[0] = .nan }?.contains("non-finite") == true)
+        #expect(message { $0.parameters.removeLast() }?.contains("expected [\"weight\", \"bias\"]") == true)
+        #expect(message { $0.settings.hidden = 4 }?.contains("expected") == true)
+        #expect(message { $0.featureNames.removeLast() }?.contains("feature names") == true)
+        #expect(message { $0.standardizer = try! FeatureStandardizer(fitting: DeferralFeatures(names: ["a"], values: [1], count: 1)) }?
+            .contains("feature names") == true)
+    }
+
     /// A target no linear rule separates (`x₁·x₂ > 0`): the MLP router must learn it, logistic regression cannot.
     @Test func mlpRouterLearnsANonlinearTarget() throws {
         var g = SeededGenerator(seed: 9)
