@@ -205,8 +205,9 @@ public struct SwiftBenchmark {
         return result
     }
 
-    /// The models of the training section: all, or those named in `EBJR_BENCH_MODELS` (comma-separated
-    /// `cnn`, `mlp`, `side`, `resnet20`; a profiling aid, e.g. `EBJR_BENCH_MODELS=mlp perf record … bench --no-pytorch`).
+    /// The models of every section: all, or those named in `EBJR_BENCH_MODELS` (comma-separated `cnn`, `mlp`,
+    /// `side`, `resnet20`; a profiling aid, e.g. `EBJR_BENCH_MODELS=mlp perf record … bench --no-pytorch`). The
+    /// route row belongs to `side`.
     static func trainModels() -> [BenchmarkModel] {
         let all: [BenchmarkModel] = [.cnn, .mlp, .side, .resnet20]
         guard let text = ProcessInfo.processInfo.environment["EBJR_BENCH_MODELS"], !text.isEmpty else { return all }
@@ -220,7 +221,8 @@ public struct SwiftBenchmark {
         let models = try Self.inferenceModels()
         let side = models[.side]!, mlp = models[.mlp]!, cnn = models[.cnn]!, resnet = models[.resnet20]!
         guard let sidePlan = side.inferencePlan(maxBatch: maxBatch), let mlpPlan = mlp.inferencePlan(maxBatch: maxBatch),
-              let cnnPlan = cnn.inferencePlan(inputShape: images.sampleShape, maxBatch: maxBatch) else {
+              let cnnPlan = cnn.inferencePlan(inputShape: images.sampleShape, maxBatch: maxBatch),
+              let resnetPlan = resnet.inferencePlan(inputShape: images.sampleShape, maxBatch: maxBatch) else {
             preconditionFailure("SwiftBenchmark: a benchmark model without an inference plan")
         }
         let imageFeatures = UnsafeMutablePointer<Float>.allocate(capacity: images.features.count)
@@ -250,7 +252,7 @@ public struct SwiftBenchmark {
                 _ = cnnPlan.logits(imageKeeper.pointer + start * 784, rows: rows)
             }),
             (BenchmarkModel.resnet20.key, .resnet20, { start, rows in
-                _ = noGrad { resnet(images.batchTensor(range: start..<(start + rows))) }
+                _ = resnetPlan.logits(imageKeeper.pointer + start * 784, rows: rows)
             }),
         ]
     }
@@ -271,7 +273,8 @@ public struct SwiftBenchmark {
     /// Batch-1 latency in µs over single calls, each on a different test image.
     func latency() throws -> [String: LatencyStatistics] {
         var result: [String: LatencyStatistics] = [:]
-        for (key, model, call) in try inferenceFunctions(maxBatch: 1) {
+        let chosen = Set(Self.trainModels())
+        for (key, model, call) in try inferenceFunctions(maxBatch: 1) where chosen.contains(model) {
             let calls = settings.latencyCalls(model)
             _ = Self.runCapped(max(20, calls / 10), maxSeconds: settings.maxPassSeconds) { call(0, 1) }
             var samples: [Double] = []
@@ -295,7 +298,8 @@ public struct SwiftBenchmark {
     func throughput() throws -> [String: Double] {
         var result: [String: Double] = [:]
         let batches = 10_000 / 256
-        for (key, _, call) in try inferenceFunctions(maxBatch: 256) {
+        let chosen = Set(Self.trainModels())
+        for (key, model, call) in try inferenceFunctions(maxBatch: 256) where chosen.contains(model) {
             var cursor = 0
             let body = { call((cursor % batches) * 256, 256); cursor += 1 }
             let calls = Self.calibrate(targetSeconds: settings.passSeconds, body)

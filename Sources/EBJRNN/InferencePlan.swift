@@ -3,8 +3,11 @@ import EBJRKernels
 import EBJRTensor
 
 /// A lean inference path for a feed-forward `Sequential`: a convolutional part (`Conv2d`, `MaxPool2d`, `ReLU`,
-/// `Tanh`) run sample by sample, then a fully connected part (`Linear`, `ReLU`, `Tanh`) run on the whole batch.
-/// `Flatten` and `Dropout` (the identity at inference) cost nothing.
+/// `Tanh`, `BatchNorm` in evaluation mode, `ResidualBlock`, `GlobalAvgPool2d`) run sample by sample, then a fully
+/// connected part (`Linear`, `ReLU`, `Tanh`) run on the whole batch. `Flatten` and `Dropout` (the identity at
+/// inference) cost nothing. Batch norm applies its running statistics, `y = x·s + (β − μ·s)` with
+/// `s = γ / √(σ² + ε)`, read from the module at every call (a model compiled in training mode is refused: its forward
+/// would use batch statistics).
 ///
 /// What it saves over the autograd forward (`noGrad { model(x) }`):
 /// - no tape, no tensor objects and no allocation per call: every buffer is made once, for up to `maxBatch` rows;
@@ -33,6 +36,26 @@ public final class InferencePlan {
         case conv(weight: Tensor, bias: Tensor?, geometry: ConvGeometry, outputs: Int, activation: Activation)
         case maxPool(channels: Int, height: Int, width: Int, kernel: Int, stride: Int)
         case activation(Activation)
+        /// Running-statistics batch norm over `channels` planes of `area` values, then `activation`, in place.
+        case batchNorm(BatchNorm, area: Int, activation: Activation)
+        case residual(ResidualStep)
+        /// The mean of each of `channels` planes of `area` values.
+        case globalAveragePool(channels: Int, area: Int)
+    }
+
+    /// A convolution without bias followed by batch norm (the parts of a residual block).
+    private struct ConvNorm {
+        let weight: Tensor
+        let geometry: ConvGeometry
+        let outputs: Int
+        let norm: BatchNorm
+    }
+
+    /// `relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x))`, the shortcut `x` or `bn(conv1×1(x))`.
+    private struct ResidualStep {
+        let first: ConvNorm
+        let second: ConvNorm
+        let projection: ConvNorm?
     }
 
     /// One layer of the batched (fully connected) part.
@@ -50,6 +73,9 @@ public final class InferencePlan {
         let ping: UnsafeMutablePointer<Float>
         let pong: UnsafeMutablePointer<Float>
         let columns: UnsafeMutablePointer<Float>
+        /// The inner activations of a residual block.
+        let first: UnsafeMutablePointer<Float>
+        let second: UnsafeMutablePointer<Float>
     }
 
     private var sampleSteps: [SampleStep] = []
@@ -111,6 +137,46 @@ public final class InferencePlan {
                 shape = [shape[0], oh, ow]
                 sizes.append(shape.reduce(1, *))
                 lastWasPool = true
+            case let norm as BatchNorm:
+                guard !norm.isTraining, linears.isEmpty, norm.inputRank == 4, shape.count == 3, shape[0] == norm.features,
+                      !steps.isEmpty else { return nil }
+                steps.append(.batchNorm(norm, area: shape[1] * shape[2], activation: .none))
+                sizes.append(sizes[sizes.count - 1])
+                lastWasPool = false
+            case let block as ResidualBlock:
+                guard linears.isEmpty, shape.count == 3, !block.bn1.isTraining, !block.bn2.isTraining,
+                      block.projection.map({ !$0.bn.isTraining }) ?? true else { return nil }
+                func convNorm(_ conv: Conv2d, _ norm: BatchNorm, input: [Int]) -> ConvNorm? {
+                    guard conv.bias == nil, input.count == 3, conv.weight.shape[1] == input[0],
+                          norm.features == conv.weight.shape[0] else { return nil }
+                    let g = ConvGeometry(channels: input[0], height: input[1], width: input[2],
+                                         kernelHeight: conv.weight.shape[2], kernelWidth: conv.weight.shape[3],
+                                         stride: conv.stride, padding: conv.padding)
+                    guard g.outputHeight > 0, g.outputWidth > 0 else { return nil }
+                    return ConvNorm(weight: conv.weight, geometry: g, outputs: conv.weight.shape[0], norm: norm)
+                }
+                guard let first = convNorm(block.conv1, block.bn1, input: shape) else { return nil }
+                let inner = [first.outputs, first.geometry.outputHeight, first.geometry.outputWidth]
+                guard let second = convNorm(block.conv2, block.bn2, input: inner),
+                      [second.outputs, second.geometry.outputHeight, second.geometry.outputWidth] == inner else { return nil }
+                var projection: ConvNorm?
+                if let p = block.projection {
+                    guard let made = convNorm(p.conv, p.bn, input: shape),
+                          [made.outputs, made.geometry.outputHeight, made.geometry.outputWidth] == inner else { return nil }
+                    projection = made
+                } else if shape != inner {
+                    return nil
+                }
+                steps.append(.residual(ResidualStep(first: first, second: second, projection: projection)))
+                shape = inner
+                sizes.append(shape.reduce(1, *))
+                lastWasPool = false
+            case is GlobalAvgPool2d:
+                guard linears.isEmpty, shape.count == 3, !steps.isEmpty else { return nil }
+                steps.append(.globalAveragePool(channels: shape[0], area: shape[1] * shape[2]))
+                shape = [shape[0]]
+                sizes.append(shape[0])
+                lastWasPool = false
             case is ReLU, is Tanh:
                 let activation: Activation = layer is ReLU ? .relu : .tanh
                 if var last = linears.last {
@@ -119,6 +185,8 @@ public final class InferencePlan {
                     linears[linears.count - 1] = last
                 } else if case let .conv(w, b, g, o, .none)? = steps.last, !lastWasPool {
                     steps[steps.count - 1] = .conv(weight: w, bias: b, geometry: g, outputs: o, activation: activation)
+                } else if case let .batchNorm(norm, area, .none)? = steps.last {
+                    steps[steps.count - 1] = .batchNorm(norm, area: area, activation: activation)
                 } else if !steps.isEmpty {
                     steps.append(.activation(activation))
                     sizes.append(sizes[sizes.count - 1])
@@ -151,13 +219,21 @@ public final class InferencePlan {
             sampleOutput = output
             let largest = sizes.max() ?? 0
             let columns = steps.reduce(1) { size, step in
-                guard case let .conv(_, _, g, _, _) = step else { return size }
-                return Swift.max(size, ConvolutionGemm.scratchCount(g))
+                switch step {
+                case let .conv(_, _, g, _, _): return Swift.max(size, ConvolutionGemm.scratchCount(g))
+                case let .residual(r):
+                    let counts = [r.first, r.second].map { ConvolutionGemm.scratchCount($0.geometry) }
+                        + (r.projection.map { [ConvolutionGemm.scratchCount($0.geometry)] } ?? [])
+                    return Swift.max(size, counts.max()!)
+                default: return size
+                }
             }
+            let hasResidual = steps.contains { if case .residual = $0 { return true } else { return false } }
             for _ in 0..<Swift.min(maxBatch, Self.sampleGroups) {
                 let packed = ConvolutionGemm.allocateScratch(columns)
                 alignedAllocations.append(packed)
-                scratch.append(Scratch(ping: allocate(largest), pong: allocate(largest), columns: packed))
+                scratch.append(Scratch(ping: allocate(largest), pong: allocate(largest), columns: packed,
+                                       first: allocate(hasResidual ? largest : 1), second: allocate(hasResidual ? largest : 1)))
             }
         }
         for step in linears { linearBuffers.append(allocate(step.outputs * maxBatch)) }
@@ -255,8 +331,57 @@ public final class InferencePlan {
                 let count = sampleSizes[index]
                 dst.update(from: src, count: count)
                 Self.apply(activation, to: dst, count: count)
+            case let .batchNorm(norm, area, activation):
+                Self.normalize(src, into: dst, norm: norm, area: area)
+                Self.apply(activation, to: dst, count: norm.features * area)
+            case let .residual(block):
+                runResidual(block, src, into: dst, scratch: scratch, threads: threads)
+            case let .globalAveragePool(channels, area):
+                // As the autograd operation: the plane's sum (`sumFloats`) times 1/area.
+                let scale = 1 / Float(area)
+                for c in 0..<channels { dst[c] = sumFloats(src + c * area, count: area) * scale }
             }
             src = UnsafePointer(dst)
+        }
+    }
+
+    /// A convolution without bias, then its batch norm in place.
+    private func runConvNorm(_ step: ConvNorm, _ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>,
+                             scratch: Scratch, threads: Int) {
+        ConvolutionGemm.run(weight: step.weight.data, outputs: step.outputs, image: input, geometry: step.geometry, beta: 0,
+                            output: output, packed: scratch.columns, threads: threads)
+        Self.normalize(output, into: output, norm: step.norm, area: step.geometry.positions)
+    }
+
+    /// One residual block on one sample: the operations of `ResidualBlock.forward`, in its order.
+    private func runResidual(_ block: ResidualStep, _ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>,
+                             scratch: Scratch, threads: Int) {
+        let count = block.second.outputs * block.second.geometry.positions
+        runConvNorm(block.first, input, into: scratch.first, scratch: scratch, threads: threads)
+        Self.apply(.relu, to: scratch.first, count: block.first.outputs * block.first.geometry.positions)
+        runConvNorm(block.second, scratch.first, into: scratch.second, scratch: scratch, threads: threads)
+        var shortcut = input
+        if let projection = block.projection {
+            runConvNorm(projection, input, into: scratch.first, scratch: scratch, threads: threads)
+            shortcut = UnsafePointer(scratch.first)
+        }
+        for i in 0..<count {
+            let sum = scratch.second[i] + shortcut[i]
+            output[i] = sum > 0 ? sum : 0
+        }
+    }
+
+    /// Batch norm with the running statistics, computed as `Tensor.batchNormInference` does (the same scale and
+    /// shift, rounded the same way), so the values are bitwise the autograd forward's. `input` may be `output`.
+    private static func normalize(_ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, norm: BatchNorm,
+                                  area: Int) {
+        let epsilon = Double(norm.epsilon)
+        for c in 0..<norm.features {
+            let inverse = Float(1 / (Double(norm.runningVariance.data[c]) + epsilon).squareRoot())
+            let scale = norm.weight.data[c] * inverse
+            let shift = norm.bias.data[c] - norm.runningMean.data[c] * scale
+            let p = input + c * area, o = output + c * area
+            for i in 0..<area { o[i] = p[i] * scale + shift }
         }
     }
 

@@ -45,8 +45,26 @@ func inferencePlanMatchesConvolutionalModelsBitwise(threads: Int, rows: Int) thr
             .linear(inputFeatures: 6, outputFeatures: 3, bias: false),
         ]),
     ]
-    for config in configs {
+    for config in configs + [
+        // ResNet: batch norm (fused ReLU), residual blocks with identity and projection shortcuts, stride 2,
+        // global average pooling
+        ModelConfig.resnet(inputShape: [2, 12, 10], classes: 5, width: 4, blocksPerStage: 2),
+        ModelConfig(inputShape: [3, 9, 9], layers: [
+            .conv2d(inputChannels: 3, outputChannels: 6, kernelSize: 3, stride: 1, padding: 1, bias: true),
+            .batchNorm2d(channels: 6), .tanh, .residual(inputChannels: 6, outputChannels: 6, stride: 1),
+            .maxPool2d(kernelSize: 2, stride: 2), .flatten, .linear(inputFeatures: 6 * 4 * 4, outputFeatures: 3, bias: true),
+        ]),
+    ] {
         let model = try config.makeModel(generator: &generator)
+        // Batch norm with statistics and affine parameters away from the identity.
+        for case let norm as BatchNorm in model.namedModules().map(\.module) {
+            for c in 0..<norm.features {
+                norm.runningMean.data[c] = Float.random(in: -0.5...0.5, using: &generator)
+                norm.runningVariance.data[c] = Float.random(in: 0.2...2, using: &generator)
+                norm.weight.data[c] = Float.random(in: 0.5...1.5, using: &generator)
+                norm.bias.data[c] = Float.random(in: -0.3...0.3, using: &generator)
+            }
+        }
         model.eval()
         let x = Tensor.uniform([rows] + config.inputShape, low: -1, high: 1, generator: &generator)
         let expected = noGrad { model(x) }
@@ -68,4 +86,9 @@ func inferencePlanMatchesConvolutionalModelsBitwise(threads: Int, rows: Int) thr
     let convAfterLinear = Sequential([Linear(inputFeatures: 4, outputFeatures: 4, generator: &generator),
                                       Conv2d(inputChannels: 1, outputChannels: 1, kernelSize: 1, generator: &generator)])
     #expect(convAfterLinear.inferencePlan(inputShape: [4]) == nil)
+    // Batch norm in training mode normalises with the batch's statistics: not the plan's running statistics.
+    let resnet = try ModelConfig.resnet(inputShape: [1, 8, 8], classes: 3, width: 2, blocksPerStage: 1).makeModel(generator: &generator)
+    #expect(resnet.inferencePlan(inputShape: [1, 8, 8]) == nil)
+    resnet.eval()
+    #expect(resnet.inferencePlan(inputShape: [1, 8, 8]) != nil)
 }
