@@ -25,8 +25,9 @@ extension Tensor {
     /// the `M = N·H·W` values of each channel (returned, for the running statistics).
     ///
     /// Backward (the batch statistics depend on `x`): `∂β_c = Σ g`, `∂γ_c = Σ g·x̂`,
-    /// `∂x = γ_c / (M·√(σ²_c + ε)) · (M·g − Σ g − x̂ · Σ g·x̂)`. Channel sums are accumulated in Double; channels are
-    /// spread over the kernel threads (each channel's arithmetic is the same for any thread count).
+    /// `∂x = γ_c / (M·√(σ²_c + ε)) · (M·g − Σ g − x̂ · Σ g·x̂)`. Channel sums are accumulated in Double, in eight lanes
+    /// (`DoubleLanes`); channels are spread over the kernel threads (each channel's arithmetic is the same for any
+    /// thread count).
     public static func batchNormTraining(_ x: Tensor, weight: Tensor, bias: Tensor, epsilon: Float)
         -> (output: Tensor, statistics: BatchStatistics) {
         let (n, c, inner) = x.channelLayout("batchNormTraining")
@@ -44,15 +45,12 @@ extension Tensor {
             let mp = SendablePointer(meanBuffer.baseAddress!), vp = SendablePointer(varianceBuffer.baseAddress!)
             let ip = SendablePointer(inverseBuffer.baseAddress!)
             parallelFor(chunks: c, threads: Self.channelThreads(x.count)) { ch in
-                var sum = 0.0
-                for s in 0..<n { let p = xs.pointer + (s * c + ch) * inner; for i in 0..<inner { sum += Double(p[i]) } }
-                let mu = sum / Double(m)
-                var squares = 0.0
-                for s in 0..<n {
-                    let p = xs.pointer + (s * c + ch) * inner
-                    for i in 0..<inner { let d = Double(p[i]) - mu; squares += d * d }
-                }
-                let sigma2 = squares / Double(m)
+                var sum = DoubleLanes()
+                for s in 0..<n { sum.add(xs.pointer + (s * c + ch) * inner, count: inner) }
+                let mu = sum.total / Double(m)
+                var squares = DoubleLanes()
+                for s in 0..<n { squares.addSquaredDeviations(xs.pointer + (s * c + ch) * inner, count: inner, from: mu) }
+                let sigma2 = squares.total / Double(m)
                 let inv = Float(1 / (sigma2 + Double(epsilon)).squareRoot())
                 let muF = Float(mu), gamma = ws.pointer[ch], beta = bs.pointer[ch]
                 for s in 0..<n {
@@ -76,12 +74,13 @@ extension Tensor {
             inverseStd.withUnsafeBufferPointer { inverseBuffer in
                 let ip = SendableConstPointer(inverseBuffer.baseAddress!)
                 parallelFor(chunks: c, threads: Self.channelThreads(x.count)) { ch in
-                    var sumG = 0.0, sumGH = 0.0
+                    var sumGLanes = DoubleLanes(), sumGHLanes = DoubleLanes()
                     for s in 0..<n {
                         let offset = (s * c + ch) * inner
-                        let gp = gs.pointer + offset, h = hsc.pointer + offset
-                        for i in 0..<inner { sumG += Double(gp[i]); sumGH += Double(gp[i]) * Double(h[i]) }
+                        sumGLanes.add(gs.pointer + offset, count: inner)
+                        sumGHLanes.addProducts(gs.pointer + offset, hsc.pointer + offset, count: inner)
                     }
+                    let sumG = sumGLanes.total, sumGH = sumGHLanes.total
                     gbs.pointer[ch] = Float(sumG)
                     gws.pointer[ch] = Float(sumGH)
                     guard let gxs else { return }
