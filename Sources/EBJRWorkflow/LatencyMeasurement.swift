@@ -5,10 +5,10 @@ import EBJRData
 import EBJRRouting
 import EBJREvaluation
 
-/// Measured (not simulated) cost of the joint model: batch-1 latency (median, p90) and batched throughput of
+/// Measured (not simulated) cost of the joint model: batch-1 latency (median, mean, p90) and batched throughput of
 /// the side model alone, the deep model alone, and the joint model end to end (side + score + route, then the
 /// deep model only on routed samples), at each side model's validation-chosen "accuracy tolerance" point with
-/// its cheapest score.
+/// its cheapest score; for each joint model, the measured cost relative to the deep model beside its FLOPs cost.
 struct LatencyMeasurement {
     let samples: Int
     let quiet: Bool
@@ -25,6 +25,23 @@ struct LatencyMeasurement {
         var batch1P90Microseconds: Double
         var batchedSamplesPerSecond: Double
         var routedFraction: Double?
+        /// Mean batch-1 latency: what a stream of single requests costs on average (the median of a joint model
+        /// is the side model's time whenever most samples stay on it).
+        var batch1MeanMicroseconds: Double = 0
+        /// Joint rows: measured cost relative to the deep model and the FLOPs cost of the same samples' routing,
+        /// `(C_S + r·C_D) / C_D` with `r` the routed share — batch-1 over the timed samples, batched over all.
+        var cost: CostComparison? = nil
+    }
+
+    /// Wall-time cost against FLOPs cost for one joint model.
+    struct CostComparison: Codable {
+        /// Mean joint batch-1 latency ÷ mean deep batch-1 latency, and the FLOPs cost of those samples.
+        var batch1Wall: Double
+        var batch1Flops: Double
+        var batch1Routed: Double
+        /// Deep throughput ÷ joint throughput, and the FLOPs cost of the whole split.
+        var batchedWall: Double
+        var batchedFlops: Double
     }
 
     struct Report {
@@ -51,6 +68,7 @@ struct LatencyMeasurement {
         let deepTimes = Self.time(n) { i in _ = forward(deepModel, deepData, [i]) }
         rows[0].batch1MedianMicroseconds = deepTimes.median
         rows[0].batch1P90Microseconds = deepTimes.p90
+        rows[0].batch1MeanMicroseconds = deepTimes.mean
         rows[0].batchedSamplesPerSecond = Self.throughput(count: deepData.count, batch: batchSize) { _ = forward(deepModel, deepData, $0) }
 
         for side in sides {
@@ -62,11 +80,14 @@ struct LatencyMeasurement {
             let router = Router(score: score, rule: point.rule, subsetRouting: side.subsetRouting)
             let sideTimes = Self.time(n) { i in _ = forward(sideModel, sideData, [i]) }
             let routeTimes = Self.time(n) { i in _ = try? router.route(try logits(forward(sideModel, sideData, [i]))) }
-            var routedCount = 0
             let jointTimes = Self.time(n) { i in
                 guard let decision = try? router.route(try logits(forward(sideModel, sideData, [i]))) else { return }
-                if !decision.isAccepted[0] { routedCount += 1; _ = forward(deepModel, deepData, [i]) }
+                if !decision.isAccepted[0] { _ = forward(deepModel, deepData, [i]) }
             }
+            // The routing of the timed samples, decided again outside the clock.
+            let routedCount = (0..<n).filter { i in
+                (try? router.route(try logits(forward(sideModel, sideData, [i]))))?.isAccepted[0] == false
+            }.count
             let joint = JointModel<Int>(router: router, side: { try logits(forward(sideModel, sideData, $0)) },
                                         deep: { try logits(forward(deepModel, deepData, $0)) })
             // Routed counts per call; the first call is the warm-up batch and is not counted.
@@ -77,22 +98,44 @@ struct LatencyMeasurement {
             let routedBatched = routedPerCall.dropFirst().reduce(0, +)
             let sideRate = Self.throughput(count: sideData.count, batch: batchSize) { _ = forward(sideModel, sideData, $0) }
             rows.append(Row(model: "side: \(side.source.name)", batch1MedianMicroseconds: sideTimes.median,
-                            batch1P90Microseconds: sideTimes.p90, batchedSamplesPerSecond: sideRate, routedFraction: nil))
+                            batch1P90Microseconds: sideTimes.p90, batchedSamplesPerSecond: sideRate, routedFraction: nil,
+                            batch1MeanMicroseconds: sideTimes.mean))
             rows.append(Row(model: "side + \(score) + route: \(side.source.name)", batch1MedianMicroseconds: routeTimes.median,
-                            batch1P90Microseconds: routeTimes.p90, batchedSamplesPerSecond: 0, routedFraction: nil))
+                            batch1P90Microseconds: routeTimes.p90, batchedSamplesPerSecond: 0, routedFraction: nil,
+                            batch1MeanMicroseconds: routeTimes.mean))
+            let routedShare = Double(routedBatched) / Double(deepData.count), routedB1 = Double(routedCount) / Double(n)
+            let flopsCost = { (routed: Double) in (evaluation.flops + routed * result.deep.flops) / result.deep.flops }
             rows.append(Row(model: "joint (\(score), \(point.rule)): \(side.source.name)", batch1MedianMicroseconds: jointTimes.median,
-                            batch1P90Microseconds: jointTimes.p90, batchedSamplesPerSecond: jointRate,
-                            routedFraction: Double(routedBatched) / Double(deepData.count)))
-            _ = routedCount
+                            batch1P90Microseconds: jointTimes.p90, batchedSamplesPerSecond: jointRate, routedFraction: routedShare,
+                            batch1MeanMicroseconds: jointTimes.mean,
+                            cost: CostComparison(batch1Wall: jointTimes.mean / deepTimes.mean, batch1Flops: flopsCost(routedB1),
+                                                 batch1Routed: routedB1, batchedWall: rows[0].batchedSamplesPerSecond / jointRate,
+                                                 batchedFlops: flopsCost(routedShare))))
         }
         var md = "# Measured latency\n\nTest split, single process, batch-1 over the first \(n) samples; batched throughput over all samples in batches of \(batchSize).\n\n"
-        md += "| model | batch-1 median (µs) | batch-1 p90 (µs) | batched samples/s | routed | time vs deep (batched) |\n|---|---:|---:|---:|---:|---:|\n"
+        md += "| model | batch-1 median (µs) | batch-1 mean (µs) | batch-1 p90 (µs) | batched samples/s | routed | time vs deep (batched) |\n|---|---:|---:|---:|---:|---:|---:|\n"
         let deepRate = rows[0].batchedSamplesPerSecond
         for r in rows {
             let rel = r.batchedSamplesPerSecond > 0 ? String(format: "%.3f", deepRate / r.batchedSamplesPerSecond) : "–"
-            md += String(format: "| %@ | %.1f | %.1f | %@ | %@ | %@ |\n", r.model, r.batch1MedianMicroseconds, r.batch1P90Microseconds,
+            md += String(format: "| %@ | %.1f | %.1f | %.1f | %@ | %@ | %@ |\n", r.model, r.batch1MedianMicroseconds,
+                         r.batch1MeanMicroseconds, r.batch1P90Microseconds,
                          r.batchedSamplesPerSecond > 0 ? String(format: "%.0f", r.batchedSamplesPerSecond) : "–",
                          r.routedFraction.map { String(format: "%.1f%%", $0 * 100) } ?? "–", rel)
+        }
+        let compared = rows.filter { $0.cost != nil }
+        if !compared.isEmpty {
+            md += "\n## Measured cost against FLOPs cost\n\nCost relative to the deep model alone. Wall time: mean joint batch-1 latency ÷ mean "
+                + "deep batch-1 latency (the first \(n) samples), and deep throughput ÷ joint throughput (all samples). FLOPs: "
+                + "`(C_S + r·C_D) / C_D` with the routed share `r` of the same samples. The difference is what the FLOPs model "
+                + "leaves out: scoring and routing, gathering the routed samples, and batch size effects on either model.\n\n"
+                + "| joint model | batch-1 routed | batch-1 wall | batch-1 FLOPs | difference | batched wall | batched FLOPs | difference |\n"
+                + "|---|---:|---:|---:|---:|---:|---:|---:|\n"
+            for r in compared {
+                let c = r.cost!
+                md += String(format: "| %@ | %.1f%% | %.3f | %.3f | %+.3f | %.3f | %.3f | %+.3f |\n", r.model, c.batch1Routed * 100,
+                             c.batch1Wall, c.batch1Flops, c.batch1Wall - c.batch1Flops, c.batchedWall, c.batchedFlops,
+                             c.batchedWall - c.batchedFlops)
+            }
         }
         let notes = rows.map { r in
             String(format: "Latency %@: batch-1 median %.1f µs (p90 %.1f)%@", r.model, r.batch1MedianMicroseconds,
@@ -117,7 +160,7 @@ struct LatencyMeasurement {
     }
 
     /// Median and 90th percentile (µs) of `body(i)` for `i` in `0..<n`, after a short warm-up.
-    static func time(_ n: Int, _ body: (Int) -> Void) -> (median: Double, p90: Double) {
+    static func time(_ n: Int, _ body: (Int) -> Void) -> (median: Double, p90: Double, mean: Double) {
         for i in 0..<min(20, n) { body(i) }
         var times: [Double] = []
         times.reserveCapacity(n)
@@ -126,8 +169,9 @@ struct LatencyMeasurement {
             body(i)
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1000)
         }
+        let mean = times.reduce(0, +) / Double(times.count)
         times.sort()
-        return (times[times.count / 2], times[min(times.count - 1, Int(Double(times.count) * 0.9))])
+        return (times[times.count / 2], times[min(times.count - 1, Int(Double(times.count) * 0.9))], mean)
     }
 
     /// Samples per second of `body(batchIndices)` over `count` samples in batches of `batch`.

@@ -174,3 +174,43 @@ enum ServeFixture {
     #expect(direct.status == 1)
     #expect(direct.standardError.contains("is a trained router: serve it from its report"), "\(direct.standardError)")
 }
+
+/// `ebjr evaluate` with latency on: for the joint model, the measured (wall-time) cost sits beside the FLOPs cost of
+/// the same samples' routing, and that FLOPs cost is the report's own test cost (same routed share, same FLOPs).
+@Test func evaluateLatencyComparesWallTimeWithFlopsCost() throws {
+    let dir = try ServeFixture.directory.get()
+    let recipe = """
+        name: latency
+        deep: {name: cnn, checkpoint: \(dir.path)/deep.h5}
+        side_models:
+          - {name: side, checkpoint: \(dir.path)/side.h5}
+        scores: [energy]
+        temperatures: [1]
+        criteria: {accuracy_tolerance: 0.05}
+        latency: {enabled: true, samples: 40}
+        output: \(dir.path)/run-latency
+        """
+    try Data(recipe.utf8).write(to: dir.appendingPathComponent("evaluate-latency.yaml"))
+    let evaluate = try TestSupport.ebjr(["evaluate", "\(dir.path)/evaluate-latency.yaml", "--quiet"])
+    #expect(evaluate.status == 0, "\(evaluate.standardError)")
+    let rows = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("run-latency/latency.json"))) as! [[String: Any]]
+    let report = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("run-latency/report.json"))) as! [String: Any]
+    let deepFlops = (report["deep"] as! [String: Any])["flops"] as! Double
+    let side = (report["sideModels"] as! [[String: Any]])[0]
+    let sideFlops = side["flops"] as! Double
+    let point = ((side["scores"] as! [[String: Any]])[0]["operatingPoints"] as! [[String: Any]])[0]
+    let test = point["test"] as! [String: Any]
+    let acceptance = (test["statistics"] as! [String: Any])["acceptance"] as! Double
+    let joint = try #require(rows.first { ($0["model"] as? String)?.hasPrefix("joint") == true })
+    let cost = try #require(joint["cost"] as? [String: Double])
+    let routed = try #require(joint["routedFraction"] as? Double)
+    // The batched run routes the whole test split: the report's routed share, and its relative cost.
+    #expect(abs(routed - (1 - acceptance)) <= 1e-9, "routed \(routed), report acceptance \(acceptance)")
+    #expect(abs(cost["batchedFlops"]! - (sideFlops + routed * deepFlops) / deepFlops) <= 1e-12)
+    #expect(abs(cost["batchedFlops"]! - (test["relativeCost"] as! Double)) <= 1e-9)
+    #expect(abs(cost["batch1Flops"]! - (sideFlops + cost["batch1Routed"]! * deepFlops) / deepFlops) <= 1e-12)
+    #expect((cost["batch1Routed"]! * 40).rounded() == cost["batch1Routed"]! * 40)
+    for key in ["batch1Wall", "batchedWall"] { #expect(cost[key]!.isFinite && cost[key]! > 0, "\(key) \(cost[key]!)") }
+    let markdown = try String(contentsOf: dir.appendingPathComponent("run-latency/latency.md"), encoding: .utf8)
+    #expect(markdown.contains("## Measured cost against FLOPs cost"), "\(markdown)")
+}
