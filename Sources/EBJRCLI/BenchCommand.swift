@@ -69,8 +69,15 @@ struct BenchCommand: ParsableCommand {
             }
             if let note, !noPytorch { Self.progress(note) }
             if requirePytorch, reference == nil { throw BenchError.pytorchRequired(note ?? "PyTorch unavailable") }
-            let onnx = noOnnxruntime ? nil : OnnxRuntimeReference.prepare(python: onnxruntimePython, near: reference?.process.script)
-            var onnxNote = noOnnxruntime ? "onnxruntime not run (--no-onnxruntime)." : onnx == nil ? "onnxruntime unavailable: no python with onnxruntime, onnx and numpy, or benchmarks/onnxruntime_reference.py not found." : nil
+            var onnx: OnnxRuntimeReference?, onnxNote: String?
+            if noOnnxruntime {
+                onnxNote = "onnxruntime not run (--no-onnxruntime)."
+            } else {
+                switch OnnxRuntimeReference.prepare(python: onnxruntimePython, near: reference?.process.script) {
+                case let .success(prepared): onnx = prepared
+                case let .failure(problem): onnxNote = "onnxruntime unavailable (\(problem.reason)): no onnxruntime rows."
+                }
+            }
             if let onnxNote, !noOnnxruntime { Self.progress(onnxNote) }
             var onnxResults: BenchmarkResults?, onnxOverhead: Double?
             var swiftResults = BenchmarkResults(), torchResults: BenchmarkResults? = reference == nil ? nil : BenchmarkResults()
@@ -207,27 +214,29 @@ final class OnnxRuntimeReference {
 
     deinit { try? FileManager.default.removeItem(at: models) }
 
-    /// A ready reference (python checked, models exported), or nil when onnxruntime cannot be run.
-    static func prepare(python: String?, near pytorchScript: String?) -> OnnxRuntimeReference? {
+    /// Why the onnxruntime rows cannot be measured.
+    struct Unavailable: Error { let reason: String }
+
+    /// A ready reference (python checked, models exported), or why onnxruntime cannot be run.
+    static func prepare(python: String?, near pytorchScript: String?) -> Result<OnnxRuntimeReference, Unavailable> {
         let fm = FileManager.default
         let sibling = pytorchScript.map { URL(fileURLWithPath: $0).deletingLastPathComponent().appendingPathComponent("onnxruntime_reference.py").path }
         guard let script = sibling.flatMap({ fm.fileExists(atPath: $0) ? $0 : nil }) ?? PythonScript.find("onnxruntime_reference.py") else {
-            return nil
+            return .failure(Unavailable(reason: "benchmarks/onnxruntime_reference.py not found"))
         }
         let root = URL(fileURLWithPath: script).deletingLastPathComponent().deletingLastPathComponent()
         let venv = root.appendingPathComponent(".venv/bin/python").path
         let chosen = python ?? ProcessInfo.processInfo.environment["EBJR_PYTHON"] ?? (fm.isExecutableFile(atPath: venv) ? venv : "python3")
         let process = PythonScript(python: chosen, script: script)
-        if process.checkImports("onnxruntime, onnx, numpy") != nil { return nil }
+        if let problem = process.checkImports("onnxruntime, onnx, numpy") { return .failure(Unavailable(reason: "\(chosen): \(problem)")) }
         let models = fm.temporaryDirectory.appendingPathComponent("ebjr-bench-onnx-\(getpid())")
         do {
             try fm.createDirectory(at: models, withIntermediateDirectories: true)
             let reference = OnnxRuntimeReference(process: process, models: models)
             try reference.export()
-            return reference
+            return .success(reference)
         } catch {
-            BenchCommand.progress("onnxruntime: could not export the benchmark models (\(error))")
-            return nil
+            return .failure(Unavailable(reason: "could not export the benchmark models: \(error)"))
         }
     }
 
