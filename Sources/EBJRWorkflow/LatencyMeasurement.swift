@@ -80,10 +80,12 @@ struct LatencyMeasurement {
             let router = Router(score: score, rule: point.rule, subsetRouting: side.subsetRouting)
             let sideTimes = Self.time(n) { i in _ = forward(sideModel, sideData, [i]) }
             let routeTimes = Self.time(n) { i in _ = try? router.route(try logits(forward(sideModel, sideData, [i]))) }
-            let jointTimes = Self.time(n) { i in
+            // Joint and deep model timed on the same sample one right after the other, so that both means see the
+            // same machine state (frequency, caches, other load): their ratio is the batch-1 wall cost.
+            let (jointTimes, pairedDeepTimes) = Self.timePaired(n, { i in
                 guard let decision = try? router.route(try logits(forward(sideModel, sideData, [i]))) else { return }
                 if !decision.isAccepted[0] { _ = forward(deepModel, deepData, [i]) }
-            }
+            }, { i in _ = forward(deepModel, deepData, [i]) })
             // The routing of the timed samples, decided again outside the clock.
             let routedCount = (0..<n).filter { i in
                 (try? router.route(try logits(forward(sideModel, sideData, [i]))))?.isAccepted[0] == false
@@ -108,7 +110,7 @@ struct LatencyMeasurement {
             rows.append(Row(model: "joint (\(score), \(point.rule)): \(side.source.name)", batch1MedianMicroseconds: jointTimes.median,
                             batch1P90Microseconds: jointTimes.p90, batchedSamplesPerSecond: jointRate, routedFraction: routedShare,
                             batch1MeanMicroseconds: jointTimes.mean,
-                            cost: CostComparison(batch1Wall: jointTimes.mean / deepTimes.mean, batch1Flops: flopsCost(routedB1),
+                            cost: CostComparison(batch1Wall: jointTimes.mean / pairedDeepTimes.mean, batch1Flops: flopsCost(routedB1),
                                                  batch1Routed: routedB1, batchedWall: rows[0].batchedSamplesPerSecond / jointRate,
                                                  batchedFlops: flopsCost(routedShare))))
         }
@@ -125,7 +127,7 @@ struct LatencyMeasurement {
         let compared = rows.filter { $0.cost != nil }
         if !compared.isEmpty {
             md += "\n## Measured cost against FLOPs cost\n\nCost relative to the deep model alone. Wall time: mean joint batch-1 latency ÷ mean "
-                + "deep batch-1 latency (the first \(n) samples), and deep throughput ÷ joint throughput (all samples). FLOPs: "
+                + "deep batch-1 latency (the first \(n) samples, the two timed alternately on each sample), and deep throughput ÷ joint throughput (all samples). FLOPs: "
                 + "`(C_S + r·C_D) / C_D` with the routed share `r` of the same samples. The difference is what the FLOPs model "
                 + "leaves out: scoring and routing, gathering the routed samples, and batch size effects on either model.\n\n"
                 + "| joint model | batch-1 routed | batch-1 wall | batch-1 FLOPs | difference | batched wall | batched FLOPs | difference |\n"
@@ -172,6 +174,30 @@ struct LatencyMeasurement {
         let mean = times.reduce(0, +) / Double(times.count)
         times.sort()
         return (times[times.count / 2], times[min(times.count - 1, Int(Double(times.count) * 0.9))], mean)
+    }
+
+    /// `time` for two bodies interleaved sample by sample (`first(i)`, then `second(i)`), after a short warm-up of both.
+    static func timePaired(_ n: Int, _ first: (Int) -> Void, _ second: (Int) -> Void)
+        -> (first: (median: Double, p90: Double, mean: Double), second: (median: Double, p90: Double, mean: Double)) {
+        for i in 0..<min(20, n) { first(i); second(i) }
+        var a: [Double] = [], b: [Double] = []
+        a.reserveCapacity(n)
+        b.reserveCapacity(n)
+        for i in 0..<n {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            first(i)
+            let t1 = DispatchTime.now().uptimeNanoseconds
+            second(i)
+            let t2 = DispatchTime.now().uptimeNanoseconds
+            a.append(Double(t1 - t0) / 1000)
+            b.append(Double(t2 - t1) / 1000)
+        }
+        func statistics(_ times: [Double]) -> (median: Double, p90: Double, mean: Double) {
+            let sorted = times.sorted()
+            return (sorted[sorted.count / 2], sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.9))],
+                    times.reduce(0, +) / Double(times.count))
+        }
+        return (statistics(a), statistics(b))
     }
 
     /// Samples per second of `body(batchIndices)` over `count` samples in batches of `batch`.
