@@ -73,12 +73,14 @@ final class RecordingBackend: DeepBackend, @unchecked Sendable {
     }
 
     @Test func aFullQueueRefusesAtOnceAndBackendErrorsReachTheCaller() async throws {
-        let slow = RecordingBackend(delay: .milliseconds(300))
+        // Generous delays: on a loaded 2-core CI machine (tests run in parallel) a task may start hundreds of
+        // milliseconds late, and 50 ms waits once let the third request in before the queue was full.
+        let slow = RecordingBackend(delay: .milliseconds(3000))
         try await withBatcher(slow, .init(maxBatchSize: 4, maxWait: .zero, queueCapacity: 4, maxInFlight: 1)) { batcher in
             let first = Task { try await batcher.submit([0, 0, 0, 0], count: 4) }   // taken by the only in-flight slot
-            try await Task.sleep(for: .milliseconds(50))
+            try await Task.sleep(for: .milliseconds(600))
             let queued = Task { try await batcher.submit([0, 0, 0, 0], count: 4) }  // fills the queue
-            try await Task.sleep(for: .milliseconds(50))
+            try await Task.sleep(for: .milliseconds(600))
             let start = ContinuousClock.now
             await #expect(throws: ServeError.overloaded(queued: 4, capacity: 4)) { try await batcher.submit([0, 0], count: 2) }
             #expect(ContinuousClock.now - start < .milliseconds(100))
