@@ -45,6 +45,26 @@ enum ServeFixture {
         return dir
     }
 
+    /// Runs `ebjr evaluate` on the fixture's side and deep checkpoints with the given recipe lines (scores,
+    /// criteria, latency) into `<fixture>/<name>`; returns that folder.
+    static func evaluate(_ name: String, _ settings: String) throws -> URL {
+        let dir = try directory.get()
+        let recipe = """
+            name: \(name)
+            deep: {name: cnn, checkpoint: \(dir.path)/deep.h5}
+            side_models:
+              - {name: side, checkpoint: \(dir.path)/side.h5}
+            temperatures: [1]
+            output: \(dir.path)/\(name)
+
+            """ + settings
+        let file = dir.appendingPathComponent("\(name).yaml")
+        try Data(recipe.utf8).write(to: file)
+        let result = try TestSupport.ebjr(["evaluate", file.path, "--quiet"])
+        guard result.status == 0 else { throw TestSupport.Failure("ebjr evaluate \(name): \(result.standardError)") }
+        return dir.appendingPathComponent(name)
+    }
+
     /// The serving environment's Python: `$EBJR_SERVE_PYTHON`, else `<package>/.venv-serve/bin/python`.
     static func python() throws -> URL {
         let candidates = [ProcessInfo.processInfo.environment["EBJR_SERVE_PYTHON"],
@@ -147,20 +167,11 @@ enum ServeFixture {
 /// and routing checked against NumPy in Tests/ServeSupport/serve_learned.py.
 @Test func serveAppliesTheReportsLearnedRouter() throws {
     let dir = try ServeFixture.directory.get()
-    let recipe = """
-        name: serve-learned
-        deep: {name: cnn, checkpoint: \(dir.path)/deep.h5}
-        side_models:
-          - {name: side, checkpoint: \(dir.path)/side.h5}
+    _ = try ServeFixture.evaluate("run-learned", """
         scores: [energy, learned]
-        temperatures: [1]
         criteria: {target_acceptance: [0.5]}
         latency: {enabled: false}
-        output: \(dir.path)/run-learned
-        """
-    try Data(recipe.utf8).write(to: dir.appendingPathComponent("evaluate-learned.yaml"))
-    let evaluate = try TestSupport.ebjr(["evaluate", "\(dir.path)/evaluate-learned.yaml", "--quiet"])
-    #expect(evaluate.status == 0, "\(evaluate.standardError)")
+        """)
     let script = TestSupport.packageRoot.appendingPathComponent("Tests/ServeSupport/serve_learned.py")
     let result = try TestSupport.run(try ServeFixture.python(), [script.path, try TestSupport.ebjrExecutable().path, dir.path,
                                                                  "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz",
@@ -179,20 +190,11 @@ enum ServeFixture {
 /// the same samples' routing, and that FLOPs cost is the report's own test cost (same routed share, same FLOPs).
 @Test func evaluateLatencyComparesWallTimeWithFlopsCost() throws {
     let dir = try ServeFixture.directory.get()
-    let recipe = """
-        name: latency
-        deep: {name: cnn, checkpoint: \(dir.path)/deep.h5}
-        side_models:
-          - {name: side, checkpoint: \(dir.path)/side.h5}
+    _ = try ServeFixture.evaluate("run-latency", """
         scores: [energy]
-        temperatures: [1]
         criteria: {accuracy_tolerance: 0.05}
         latency: {enabled: true, samples: 40}
-        output: \(dir.path)/run-latency
-        """
-    try Data(recipe.utf8).write(to: dir.appendingPathComponent("evaluate-latency.yaml"))
-    let evaluate = try TestSupport.ebjr(["evaluate", "\(dir.path)/evaluate-latency.yaml", "--quiet"])
-    #expect(evaluate.status == 0, "\(evaluate.standardError)")
+        """)
     let rows = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("run-latency/latency.json"))) as! [[String: Any]]
     let report = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("run-latency/report.json"))) as! [String: Any]
     let deepFlops = (report["deep"] as! [String: Any])["flops"] as! Double
